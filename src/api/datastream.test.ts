@@ -1,0 +1,163 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StreamExecutionEnvironment } from './environment.js';
+import { WatermarkStrategies } from '../runtime/watermarks.js';
+import { fromGenerator, fromAsyncIterable } from '../runtime/source.js';
+import { OutputTag } from '../operators/operator.js';
+import { valueState } from '../state/descriptors.js';
+import type { ValueState } from '../state/descriptors.js';
+import { WeirError } from '../core/errors.js';
+import { clickCounts, failing } from './testing/fixture-jobs.js';
+
+const sortBy = <T>(xs: T[], f: (x: T) => string) => [...xs].sort((a, b) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0));
+
+test('map, filter and flatMap over a bounded source', async () => {
+  const env = StreamExecutionEnvironment.create();
+  env.fromArray([1, 2, 3, 4, 5]).map((x) => x * 10).filter((x) => x !== 30).flatMap((x) => [x, x + 1]).collect('out');
+  const job = env.execute();
+  await job.done;
+  assert.deepEqual(job.collected<number>('out').map((r) => r.value), [10, 11, 20, 21, 40, 41, 50, 51]);
+});
+
+test('keyed state counts per key', async () => {
+  const env = StreamExecutionEnvironment.create();
+  env.fromArray(['a', 'b', 'a', 'c', 'a', 'b'])
+    .keyBy((w) => w)
+    .process(() => {
+      let count: ValueState<number>;
+      return {
+        open(rt) { count = rt.getState(valueState<number>('count')); },
+        processElement(w, _ctx, out) {
+          const n = (count.value() ?? 0) + 1;
+          count.update(n);
+          out.collect(`${w}=${n}`);
+        },
+      };
+    })
+    .collect();
+  const job = env.execute();
+  await job.done;
+  assert.deepEqual(job.collected<string>().map((r) => r.value), ['a=1', 'b=1', 'a=2', 'c=1', 'a=3', 'b=2']);
+});
+
+test('event-time timers fire on watermarks and at the end of bounded input', async () => {
+  const env = StreamExecutionEnvironment.create({ batchSize: 2 });
+  const ts = [1000, 2000, 12_000, 13_000, 25_000];
+  env.fromSource(fromGenerator(5, (n) => ({ k: 'x', ts: ts[n]! })), WatermarkStrategies.boundedOutOfOrderness<{ k: string; ts: number }>(0).withTimestampAssigner((e) => e.ts))
+    .keyBy((e) => e.k)
+    .process({
+      processElement(e, ctx) { ctx.timerService.registerEventTimeTimer(Math.floor(e.ts / 10_000) * 10_000 + 9_999); },
+      onTimer(t, ctx, out) { out.collect(`${ctx.currentKey}@${t} wm=${ctx.timerService.currentWatermark()}`); },
+    })
+    .collect();
+  const job = env.execute();
+  await job.done;
+  const out = job.collected<string>().map((r) => r.value);
+  assert.deepEqual(out, ['x@9999 wm=12999', 'x@19999 wm=24999', 'x@29999 wm=Infinity']);
+});
+
+test('parallelism 4 in one thread gives the same multiset as parallelism 1', async () => {
+  const run = async (p: number) => {
+    const job = clickCounts.execute({ args: { n: 20_000 }, parallelism: p, threads: false });
+    await job.done;
+    return sortBy(job.collected<{ user: number; windowEnd: number; count: number }>('counts').map((r) => r.value), (v) => `${v.user}:${v.windowEnd}:${v.count}`);
+  };
+  const one = await run(1);
+  const four = await run(4);
+  assert.ok(one.length > 1000);
+  assert.deepEqual(four, one);
+});
+
+test('parallelism 4 on worker threads gives the same multiset as parallelism 1', async () => {
+  const run = async (p: number) => {
+    const job = clickCounts.execute({ args: { n: 50_000 }, parallelism: p });
+    await job.done;
+    return sortBy(job.collected<{ user: number; windowEnd: number; count: number }>('counts').map((r) => r.value), (v) => `${v.user}:${v.windowEnd}:${v.count}`);
+  };
+  const one = await run(1);
+  const four = await run(4);
+  const total = one.reduce((s, r) => s + r.count, 0);
+  let expected = 0;
+  for (let n = 0; n < 50_000; n++) if (n % 13 !== 3) expected++;
+  assert.equal(total, expected);
+  assert.deepEqual(four, one);
+});
+
+test('a throwing operator fails the job with an error naming the operator', async () => {
+  for (const threads of [false, true]) {
+    const job = failing.execute({ args: { n: 5000 }, parallelism: 2, threads });
+    await assert.rejects(job.done, (err: unknown) => {
+      assert.ok(err instanceof WeirError);
+      assert.match(err.message, /boom at 777/);
+      assert.equal(err.origin, 'explode');
+      return true;
+    });
+  }
+});
+
+test('union, side outputs and connect with shared keyed state', async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+  const odd = new OutputTag<number>('odd');
+  const nums = env.fromArray([1, 2, 3, 4, 5, 6]).process<number>({
+    processElement(n: number, ctx, out) { if (n % 2) ctx.output(odd, n); else out.collect(n); },
+  });
+  const evens = nums;
+  const odds = nums.getSideOutput(odd);
+  evens.union(odds.map((n) => n * 100)).collect('union');
+  const rules = env.fromArray([{ k: 'a', limit: 2 }]);
+  const events = env.fromArray([{ k: 'a', v: 1 }, { k: 'a', v: 5 }, { k: 'b', v: 9 }]);
+  events.connect(rules).keyBy((e) => e.k, (r) => r.k).process(() => {
+    let limit: ValueState<number>;
+    const pending: { k: string; v: number }[] = [];
+    return {
+      open(rt) { limit = rt.getState(valueState<number>('limit')); },
+      processElement1(e, _ctx, out) {
+        const l = limit.value();
+        if (l === undefined) pending.push(e); else if (e.v > l) out.collect(`${e.k}:${e.v}`);
+      },
+      processElement2(r, _ctx, out) {
+        limit.update(r.limit);
+        for (const e of pending.splice(0)) if (e.k === r.k && e.v > r.limit) out.collect(`${e.k}:${e.v}`);
+      },
+    };
+  }).collect('alerts');
+  const job = env.execute();
+  await job.done;
+  assert.deepEqual(job.collected<number>('union').map((r) => r.value).sort((a, b) => a - b), [2, 4, 6, 100, 300, 500]);
+  assert.deepEqual(job.collected<string>('alerts').map((r) => r.value), ['a:5']);
+});
+
+test('interval join pairs records of a key within the bounds', async () => {
+  const env = StreamExecutionEnvironment.create();
+  type O = { id: string; ts: number };
+  const strategy = WatermarkStrategies.boundedOutOfOrderness<O>(0).withTimestampAssigner((o) => o.ts);
+  const orders = env.fromSource(fromGenerator(3, (n) => ({ id: `o${n}`, ts: n * 1000 })), strategy);
+  const pays = env.fromSource(fromGenerator(3, (n) => ({ id: `o${n}`, ts: n * 1000 + (n === 2 ? 5000 : 500) })), strategy);
+  orders.keyBy((o) => o.id).intervalJoin(pays.keyBy((p) => p.id)).between(0, 1000)
+    .process((o, p, ctx, out) => out.collect(`${o.id}:${p.ts - o.ts}@${ctx.timestamp}`))
+    .collect();
+  const job = env.execute();
+  await job.done;
+  assert.deepEqual(job.collected<string>().map((r) => r.value).sort(), ['o0:500@500', 'o1:500@1500']);
+});
+
+test('cancel stops an unbounded job', async () => {
+  const env = StreamExecutionEnvironment.create();
+  let produced = 0;
+  env.fromSource(fromAsyncIterable(async function* () {
+    for (;;) { produced++; yield produced; await new Promise((r) => setTimeout(r, 1)); }
+  })).collect();
+  const job = env.execute();
+  await new Promise((r) => setTimeout(r, 50));
+  await job.cancel();
+  const seen = produced;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.ok(seen > 0);
+  assert.equal(produced, seen);
+});
+
+test('a job without a sink is refused with a hint', () => {
+  const env = StreamExecutionEnvironment.create();
+  env.fromArray([1]).map((x) => x);
+  assert.throws(() => env.execute(), /no sink/);
+});

@@ -1,0 +1,36 @@
+/**
+ * weir: a real-time analytics engine for Node.js. This module is the public API; anything not exported
+ * here may change between versions.
+ */
+export { WeirError, UserError, ExternalError, errorMessage } from './core/errors.js';
+export type { ErrorDomain } from './core/errors.js';
+export { retry } from './core/retry.js';
+export type { Batch } from './core/batch.js';
+export type { Key, KeyLike } from './core/keys.js';
+export { DEFAULT_MAX_PARALLELISM, keyGroupOf } from './core/keys.js';
+export { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, formatTimestamp, parseDuration } from './core/time.js';
+
+export { valueState, listState, mapState, reducingState, aggregatingState } from './state/descriptors.js';
+export type {
+  AggregateFunction, StateTtlConfig, ValueState, ListState, MapState, ReducingState, AggregatingState,
+} from './state/descriptors.js';
+
+export { OutputTag } from './operators/operator.js';
+export type { StreamOperator, TwoInputStreamOperator, Output, OperatorContext, Collector } from './operators/operator.js';
+export type { KeyedProcessFunction, KeyedProcessContext, OnTimerContext, TimerService, KeyedRuntimeContext } from './operators/keyed-process.js';
+export type { ProcessFunction, ProcessContext } from './operators/process.js';
+export type { KeyedCoProcessFunction } from './operators/co-process.js';
+export type { ProcessJoinContext } from './operators/interval-join.js';
+export { OperatorHarness, TwoInputHarness } from './operators/testing/harness.js';
+
+export { WatermarkStrategies } from './runtime/watermarks.js';
+export type { WatermarkStrategy, WatermarkGenerator } from './runtime/watermarks.js';
+export type { Source, SourceReader, SourceBatch } from './runtime/source.js';
+export { fromArray, fromGenerator, fromAsyncIterable } from './runtime/source.js';
+export type { Sink, SinkWriter, CollectedRecord } from './runtime/sink.js';
+export { CollectSink, printSink, sinkTo, discardSink } from './runtime/sink.js';
+export type { JobHandle, JobResult } from './runtime/executor.js';
+
+export { StreamExecutionEnvironment, defineJob } from './api/environment.js';
+export type { EnvironmentOptions, JobDefinition } from './api/environment.js';
+export { DataStream, KeyedStream, ConnectedStreams } from './api/datastream.js';

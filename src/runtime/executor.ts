@@ -1,0 +1,195 @@
+import { Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { WeirError } from '../core/errors.js';
+import type { JobGraph } from './graph.js';
+import type { ExchangeMessage, NodeMetrics, Transport, WorkerReport } from './messages.js';
+import { CollectSink } from './sink.js';
+import type { CollectedRecord } from './sink.js';
+import { WorkerRuntime } from './worker-runtime.js';
+
+export interface JobResult {
+  name: string;
+  durationMs: number;
+  metrics: NodeMetrics[];
+}
+
+/** A running job: await `done`, or `cancel()` it. */
+export interface JobHandle {
+  readonly name: string;
+  /** Settles when every sink has finished (bounded input), or rejects with the job's first error. */
+  readonly done: Promise<JobResult>;
+  /** Stops the sources and waits for the job to wind down. */
+  cancel(): Promise<void>;
+  /** Records that reached the collect sink named `sink`. */
+  collected<T>(sink?: string): CollectedRecord<T>[];
+}
+
+function collectSinks(graph: JobGraph): Map<string, CollectSink<unknown>> {
+  const map = new Map<string, CollectSink<unknown>>();
+  for (const n of graph.nodes) if (n.kind === 'sink' && n.sink instanceof CollectSink) map.set(n.name, n.sink);
+  return map;
+}
+
+function makeHandle(name: string, done: Promise<JobResult>, cancel: () => Promise<void>, sinks: Map<string, CollectSink<unknown>>): JobHandle {
+  done.catch(() => {});
+  return {
+    name,
+    done,
+    cancel,
+    collected<T>(sink?: string): CollectedRecord<T>[] {
+      const s = sink === undefined ? [...sinks.values()][0] : sinks.get(sink);
+      if (!s) {
+        throw new WeirError(`the job has no collect sink${sink ? ` named "${sink}"` : ''}`, {
+          domain: 'user', hint: `collect sinks: ${[...sinks.keys()].join(', ') || 'none'}; add one with stream.collect(name)`,
+        });
+      }
+      return s.records as CollectedRecord<T>[];
+    },
+  };
+}
+
+/**
+ * Delivers messages between runtimes of one thread, asynchronously and in order, so P subtasks can run in
+ * one thread with the same exchange protocol as workers.
+ */
+class InProcessHub {
+  private readonly handlers: ((from: number, m: ExchangeMessage) => void)[] = [];
+  private readonly queue: [number, number, ExchangeMessage][] = [];
+  private scheduled = false;
+
+  transport(worker: number): Transport {
+    return {
+      send: (target, message) => {
+        this.queue.push([worker, target, message]);
+        if (!this.scheduled) {
+          this.scheduled = true;
+          setImmediate(() => this.drain());
+        }
+      },
+      onMessage: (h) => { this.handlers[worker] = h; },
+    };
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    const items = this.queue.splice(0, this.queue.length);
+    for (const [from, to, m] of items) this.handlers[to]!(from, m);
+  }
+}
+
+/**
+ * Runs a job graph in this thread. Nodes with parallelism P > 1 run as P subtasks here, exchanging records
+ * exactly as worker threads do; use `executeInWorkers` to spread them over cores.
+ */
+export function executeInThread(graph: JobGraph): JobHandle {
+  const started = Date.now();
+  const controller = new AbortController();
+  const workers = Math.max(1, ...graph.nodes.map((n) => n.parallelism));
+  const hub = workers > 1 ? new InProcessHub() : undefined;
+  const runtimes = Array.from({ length: workers }, (_, w) => new WorkerRuntime({
+    graph, worker: w, transport: hub?.transport(w), signal: controller.signal,
+  }));
+  const failAll = (err: unknown) => { for (const r of runtimes) r.fail(err); };
+  for (const r of runtimes) r.failedPromise.catch(failAll);
+  const done = Promise.all(runtimes.map((r) => r.run())).then((metrics) => ({
+    name: graph.name, durationMs: Date.now() - started, metrics: metrics.flat(),
+  }));
+  return makeHandle(graph.name, done, async () => {
+    controller.abort();
+    await done.catch(() => {});
+  }, collectSinks(graph));
+}
+
+/** Where a worker finds the job: a module URL and the name of its exported `JobDefinition`. */
+export interface JobLocation {
+  moduleUrl: string;
+  exportName: string;
+  args: unknown;
+  /** Environment settings the caller overrode (batch size, max parallelism), so workers build the same graph. */
+  env?: { maxParallelism?: number; batchSize?: number } | undefined;
+}
+
+export interface WorkerData {
+  location: JobLocation;
+  worker: number;
+  workers: number;
+  parallelism: number;
+  ports: (MessagePort | null)[];
+}
+
+/**
+ * Runs a job on `workers` worker threads. Each worker imports the job's module, builds the same graph and
+ * runs subtask w of every node; keyed exchanges cross threads through message ports with credit-based
+ * flow control.
+ */
+export function executeInWorkers(graph: JobGraph, location: JobLocation, workers: number): JobHandle {
+  const started = Date.now();
+  const sinks = collectSinks(graph);
+  // One channel per pair of workers.
+  const ports: (MessagePort | null)[][] = Array.from({ length: workers }, () => new Array(workers).fill(null));
+  for (let a = 0; a < workers; a++) {
+    for (let b = a + 1; b < workers; b++) {
+      const ch = new MessageChannel();
+      ports[a]![b] = ch.port1;
+      ports[b]![a] = ch.port2;
+    }
+  }
+  const entry = new URL('./worker-main.js', import.meta.url);
+  const threads: Worker[] = [];
+  const metrics: NodeMetrics[] = [];
+  let finished = 0;
+  let settled = false;
+  let resolveDone!: (r: JobResult) => void;
+  let rejectDone!: (e: unknown) => void;
+  const done = new Promise<JobResult>((res, rej) => { resolveDone = res; rejectDone = rej; });
+  const stopAll = () => Promise.all(threads.map((t) => t.terminate())).then(() => {});
+  for (let w = 0; w < workers; w++) {
+    const data: WorkerData = { location, worker: w, workers, parallelism: workers, ports: ports[w]! };
+    const transfer = ports[w]!.filter((p): p is MessagePort => p !== null);
+    const t = new Worker(entry, { workerData: data, transferList: transfer });
+    threads.push(t);
+    t.on('message', (r: WorkerReport) => {
+      switch (r.t) {
+        case 'collect': {
+          const sink = sinks.get(r.sink);
+          if (sink) for (let i = 0; i < r.v.length; i++) sink.records.push({ value: r.v[i], timestamp: r.ts[i]! });
+          break;
+        }
+        case 'done':
+          metrics.push(...r.metrics);
+          if (++finished === workers && !settled) {
+            settled = true;
+            void stopAll().then(() => resolveDone({ name: graph.name, durationMs: Date.now() - started, metrics }));
+          }
+          break;
+        case 'error':
+          if (!settled) {
+            settled = true;
+            const err = new WeirError(r.message, {
+              domain: (r.domain as 'user' | 'external' | 'internal' | undefined) ?? 'internal', origin: r.origin, hint: r.hint,
+            });
+            if (r.stack) err.stack = r.stack;
+            void stopAll().then(() => rejectDone(err));
+          }
+          break;
+        case 'log':
+          process.stderr.write(`weir ${r.level}: ${r.message}\n`);
+          break;
+      }
+    });
+    t.on('error', (err) => {
+      if (!settled) { settled = true; void stopAll().then(() => rejectDone(err)); }
+    });
+    t.on('exit', (code) => {
+      if (!settled && code !== 0) {
+        settled = true;
+        void stopAll().then(() => rejectDone(new WeirError(`worker ${w} exited with code ${code}`, { domain: 'internal' })));
+      }
+    });
+  }
+  return makeHandle(graph.name, done, async () => {
+    for (const t of threads) t.postMessage({ t: 'cancel' });
+    await done.catch(() => {});
+  }, sinks);
+}

@@ -1,0 +1,73 @@
+import type { KeyLike } from '../core/keys.js';
+import type { StreamOperator, TwoInputStreamOperator } from '../operators/operator.js';
+import type { Sink } from './sink.js';
+import type { Source } from './source.js';
+import type { WatermarkStrategy } from './watermarks.js';
+
+/** How records travel from one operator's subtasks to the next one's. */
+export type Partitioning =
+  | { kind: 'forward' }
+  | { kind: 'hash'; key: (value: any) => KeyLike }
+  | { kind: 'rebalance' }
+  | { kind: 'global' }
+  | { kind: 'broadcast' };
+
+export interface Edge {
+  from: number;
+  partitioning: Partitioning;
+  /** Reads this side output of `from` instead of its main output. */
+  sideTag?: string | undefined;
+}
+
+interface NodeBase {
+  id: number;
+  name: string;
+  parallelism: number;
+}
+
+export interface SourceNode extends NodeBase {
+  kind: 'source';
+  source: Source<any>;
+  watermarks: WatermarkStrategy<any> | undefined;
+}
+
+/** An operator with one logical input; several edges make a union feeding it. */
+export interface OneInputNode extends NodeBase {
+  kind: 'one';
+  create: () => StreamOperator<any, any>;
+  inputs: Edge[];
+  keyed: boolean;
+}
+
+export interface TwoInputNode extends NodeBase {
+  kind: 'two';
+  create: () => TwoInputStreamOperator<any, any, any>;
+  inputs: [Edge, Edge];
+  keyed: boolean;
+}
+
+export interface SinkNode extends NodeBase {
+  kind: 'sink';
+  sink: Sink<any>;
+  inputs: Edge[];
+}
+
+export type GraphNode = SourceNode | OneInputNode | TwoInputNode | SinkNode;
+
+/** The logical dataflow a job builds: nodes in creation order, each knowing its inputs. */
+export interface JobGraph {
+  name: string;
+  nodes: GraphNode[];
+  maxParallelism: number;
+  /** Records per source poll. */
+  batchSize: number;
+}
+
+export function describeGraph(graph: JobGraph): string {
+  return graph.nodes
+    .map((n) => {
+      const ins = n.kind === 'source' ? '' : ` <- ${n.inputs.map((e) => `#${e.from}${e.sideTag ? `[${e.sideTag}]` : ''}(${e.partitioning.kind})`).join(', ')}`;
+      return `#${n.id} ${n.kind} ${n.name} p=${n.parallelism}${ins}`;
+    })
+    .join('\n');
+}

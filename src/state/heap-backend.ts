@@ -1,0 +1,332 @@
+import type { Key } from '../core/keys.js';
+import { DEFAULT_MAX_PARALLELISM, keyGroupOf } from '../core/keys.js';
+import { WeirError } from '../core/errors.js';
+import type {
+  AggregatingState, AggregatingStateDescriptor, ListState, ListStateDescriptor, MapState, MapStateDescriptor,
+  ReducingState, ReducingStateDescriptor, StateDescriptor, StateTtlConfig, ValueState, ValueStateDescriptor,
+} from './descriptors.js';
+
+/** Scopes keyed state below the key, e.g. by window. Plain keyed state uses `VOID_NAMESPACE`. */
+export type Namespace = string | number;
+export const VOID_NAMESPACE: Namespace = '';
+
+/** A state handle whose namespace can be switched (window operators switch it per window). */
+export interface Namespaced {
+  setNamespace(ns: Namespace): void;
+}
+
+/** Serialisable picture of all keyed state of one operator, versioned so later formats can read it. */
+export interface KeyedStateSnapshot {
+  version: 1;
+  maxParallelism: number;
+  states: { name: string; kind: StateDescriptor['kind']; entries: [Namespace, Key, unknown, number?][] }[];
+}
+
+interface TtlEntry { v: unknown; t: number }
+
+/**
+ * Keyed state on the JavaScript heap: per state, namespace → key → value. Fast, and bounded by memory.
+ * Every access is for the current key, set by the runtime (or the operator) before user code runs.
+ */
+export class HeapKeyedStateBackend {
+  private currentKey: Key = null;
+  private readonly tables = new Map<string, StateTable>();
+
+  constructor(
+    readonly maxParallelism: number = DEFAULT_MAX_PARALLELISM,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  setCurrentKey(key: Key): void {
+    this.currentKey = key;
+  }
+  getCurrentKey(): Key {
+    return this.currentKey;
+  }
+
+  getValueState<T>(desc: ValueStateDescriptor<T>): ValueState<T> & Namespaced {
+    const t = this.table(desc);
+    const dflt = desc.defaultValue;
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      value: () => {
+        const v = t.get(this.currentKey) as T | undefined;
+        return v === undefined ? dflt : v;
+      },
+      update: (v) => (v === undefined || v === null ? t.remove(this.currentKey) : t.put(this.currentKey, v)),
+      clear: () => t.remove(this.currentKey),
+    };
+  }
+
+  getListState<T>(desc: ListStateDescriptor<T>): ListState<T> & Namespaced {
+    const t = this.table(desc);
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      get: () => (t.get(this.currentKey) as T[] | undefined) ?? [],
+      add: (v) => {
+        const list = t.get(this.currentKey) as T[] | undefined;
+        if (list) { list.push(v); t.touch(this.currentKey); } else t.put(this.currentKey, [v]);
+      },
+      addAll: (vs) => {
+        if (vs.length === 0) return;
+        const list = t.get(this.currentKey) as T[] | undefined;
+        if (list) { list.push(...vs); t.touch(this.currentKey); } else t.put(this.currentKey, [...vs]);
+      },
+      update: (vs) => (vs.length === 0 ? t.remove(this.currentKey) : t.put(this.currentKey, [...vs])),
+      clear: () => t.remove(this.currentKey),
+    };
+  }
+
+  getMapState<K, V>(desc: MapStateDescriptor<K, V>): MapState<K, V> & Namespaced {
+    const t = this.table(desc);
+    const map = (): Map<K, V> | undefined => t.get(this.currentKey) as Map<K, V> | undefined;
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      get: (k) => map()?.get(k),
+      put: (k, v) => {
+        const m = map();
+        if (m) { m.set(k, v); t.touch(this.currentKey); } else t.put(this.currentKey, new Map([[k, v]]));
+      },
+      remove: (k) => {
+        const m = map();
+        if (!m) return;
+        m.delete(k);
+        if (m.size === 0) t.remove(this.currentKey);
+      },
+      contains: (k) => map()?.has(k) ?? false,
+      entries: () => [...(map()?.entries() ?? [])],
+      keys: () => [...(map()?.keys() ?? [])],
+      values: () => [...(map()?.values() ?? [])],
+      isEmpty: () => (map()?.size ?? 0) === 0,
+      clear: () => t.remove(this.currentKey),
+    };
+  }
+
+  getReducingState<T>(desc: ReducingStateDescriptor<T>): ReducingState<T> & Namespaced {
+    const t = this.table(desc);
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      get: () => t.get(this.currentKey) as T | undefined,
+      add: (v) => {
+        const cur = t.get(this.currentKey) as T | undefined;
+        t.put(this.currentKey, cur === undefined ? v : desc.reduce(cur, v));
+      },
+      clear: () => t.remove(this.currentKey),
+    };
+  }
+
+  getAggregatingState<IN, ACC, OUT>(desc: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> & Namespaced & {
+    getAccumulator(): ACC | undefined;
+    setAccumulator(acc: ACC): void;
+  } {
+    const t = this.table(desc);
+    const agg = desc.aggregate;
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      get: () => {
+        const acc = t.get(this.currentKey) as ACC | undefined;
+        return acc === undefined ? undefined : agg.getResult(acc);
+      },
+      add: (v) => {
+        const acc = t.get(this.currentKey) as ACC | undefined;
+        t.put(this.currentKey, agg.add(v, acc === undefined ? agg.createAccumulator() : acc));
+      },
+      clear: () => t.remove(this.currentKey),
+      getAccumulator: () => t.get(this.currentKey) as ACC | undefined,
+      setAccumulator: (acc) => t.put(this.currentKey, acc),
+    };
+  }
+
+  /** Keys that have a value in a state (in any namespace), for `applyToAllKeys`-style work and tests. */
+  keys(stateName: string): Key[] {
+    const t = this.tables.get(stateName);
+    if (!t) return [];
+    const out = new Set<Key>();
+    for (const m of t.namespaces.values()) for (const k of m.keys()) out.add(k);
+    return [...out];
+  }
+
+  /** Number of (namespace, key) entries in one state, or in all of them. */
+  size(stateName?: string): number {
+    let n = 0;
+    for (const [name, t] of this.tables) {
+      if (stateName !== undefined && name !== stateName) continue;
+      for (const m of t.namespaces.values()) n += m.size;
+    }
+    return n;
+  }
+
+  /** Drops every expired TTL entry; the runtime calls it now and then so idle keys do not pile up. */
+  cleanupExpired(): number {
+    let dropped = 0;
+    for (const t of this.tables.values()) dropped += t.cleanupExpired();
+    return dropped;
+  }
+
+  snapshot(): KeyedStateSnapshot {
+    const states: KeyedStateSnapshot['states'] = [];
+    for (const [name, t] of this.tables) {
+      const entries: [Namespace, Key, unknown, number?][] = [];
+      for (const [ns, m] of t.namespaces) {
+        for (const [k, raw] of m) {
+          if (t.ttl) {
+            const e = raw as TtlEntry;
+            entries.push([ns, k, encodeValue(t.kind, e.v), e.t]);
+          } else entries.push([ns, k, encodeValue(t.kind, raw)]);
+        }
+      }
+      states.push({ name, kind: t.kind, entries });
+    }
+    return { version: 1, maxParallelism: this.maxParallelism, states };
+  }
+
+  /**
+   * Restores a snapshot. With `ownsKeyGroup`, only the keys of this subtask's key groups are kept, so a
+   * job can be restored at another parallelism.
+   */
+  restore(snapshot: KeyedStateSnapshot, ownsKeyGroup?: (keyGroup: number) => boolean): void {
+    if (snapshot.version !== 1) {
+      throw new WeirError(`keyed state snapshot version ${String(snapshot.version)} is not readable by this weir`, {
+        domain: 'user', hint: 'restore with the weir version that wrote it, or start without state',
+      });
+    }
+    if (snapshot.maxParallelism !== this.maxParallelism) {
+      throw new WeirError(
+        `state was written with max parallelism ${snapshot.maxParallelism}, the job now has ${this.maxParallelism}`,
+        { domain: 'user', hint: 'max parallelism is fixed for the life of a job\'s state; set it back' },
+      );
+    }
+    for (const s of snapshot.states) {
+      let t = this.tables.get(s.name);
+      if (!t) {
+        t = new StateTable(s.kind, undefined, this.clock);
+        this.tables.set(s.name, t);
+      }
+      for (const [ns, k, v, ts] of s.entries) {
+        if (ownsKeyGroup && !ownsKeyGroup(keyGroupOf(k, this.maxParallelism))) continue;
+        t.restoreEntry(ns, k, decodeValue(s.kind, v), ts);
+      }
+    }
+  }
+
+  private table(desc: StateDescriptor): StateTable {
+    let t = this.tables.get(desc.name);
+    if (!t) {
+      t = new StateTable(desc.kind, desc.ttl, this.clock);
+      this.tables.set(desc.name, t);
+    } else {
+      if (t.kind !== desc.kind) {
+        throw new WeirError(`state "${desc.name}" is already registered as ${t.kind} state, not ${desc.kind}`, {
+          domain: 'user', hint: 'give each state descriptor of an operator its own name',
+        });
+      }
+      if (desc.ttl && !t.ttl) t.enableTtl(desc.ttl);
+    }
+    return t;
+  }
+}
+
+function encodeValue(kind: StateDescriptor['kind'], v: unknown): unknown {
+  return kind === 'map' ? [...(v as Map<unknown, unknown>).entries()] : v;
+}
+function decodeValue(kind: StateDescriptor['kind'], v: unknown): unknown {
+  return kind === 'map' ? new Map(v as [unknown, unknown][]) : v;
+}
+
+/** One state's storage: namespace → key → value (or a TTL entry when the state has a TTL). */
+class StateTable {
+  readonly namespaces = new Map<Namespace, Map<Key, unknown>>();
+  private ns: Namespace = VOID_NAMESPACE;
+  private current: Map<Key, unknown> | undefined;
+  ttl: StateTtlConfig | undefined;
+
+  constructor(readonly kind: StateDescriptor['kind'], ttl: StateTtlConfig | undefined, private readonly clock: () => number) {
+    this.ttl = ttl;
+  }
+
+  enableTtl(ttl: StateTtlConfig): void {
+    if (!this.ttl) {
+      const now = this.clock();
+      for (const m of this.namespaces.values()) for (const [k, v] of m) m.set(k, { v, t: now });
+    }
+    this.ttl = ttl;
+  }
+
+  setNamespace(ns: Namespace): void {
+    if (ns !== this.ns) {
+      this.ns = ns;
+      this.current = this.namespaces.get(ns);
+    }
+  }
+
+  private map(create: boolean): Map<Key, unknown> | undefined {
+    if (this.current === undefined) {
+      this.current = this.namespaces.get(this.ns);
+      if (this.current === undefined && create) {
+        this.current = new Map();
+        this.namespaces.set(this.ns, this.current);
+      }
+    }
+    return this.current;
+  }
+
+  get(key: Key): unknown {
+    const m = this.map(false);
+    if (m === undefined) return undefined;
+    const raw = m.get(key);
+    if (raw === undefined || !this.ttl) return raw;
+    const e = raw as TtlEntry;
+    const now = this.clock();
+    if (now - e.t >= this.ttl.ttlMs) {
+      if (this.ttl.visibility === 'ReturnExpiredIfNotCleanedUp') return e.v;
+      this.remove(key);
+      return undefined;
+    }
+    if (this.ttl.updateType === 'OnReadAndWrite') e.t = now;
+    return e.v;
+  }
+
+  put(key: Key, value: unknown): void {
+    const m = this.map(true)!;
+    m.set(key, this.ttl ? { v: value, t: this.clock() } : value);
+  }
+
+  /** Restarts the TTL clock after an in-place change (list append, map put). */
+  touch(key: Key): void {
+    if (!this.ttl) return;
+    const e = this.map(false)?.get(key) as TtlEntry | undefined;
+    if (e) e.t = this.clock();
+  }
+
+  remove(key: Key): void {
+    const m = this.map(false);
+    if (m === undefined) return;
+    m.delete(key);
+    if (m.size === 0) {
+      this.namespaces.delete(this.ns);
+      this.current = undefined;
+    }
+  }
+
+  restoreEntry(ns: Namespace, key: Key, value: unknown, ts: number | undefined): void {
+    let m = this.namespaces.get(ns);
+    if (!m) { m = new Map(); this.namespaces.set(ns, m); }
+    m.set(key, this.ttl || ts !== undefined ? { v: value, t: ts ?? this.clock() } : value);
+    if (ts !== undefined && !this.ttl) this.ttl = { ttlMs: Number.POSITIVE_INFINITY };
+    this.current = undefined;
+  }
+
+  cleanupExpired(): number {
+    if (!this.ttl) return 0;
+    const now = this.clock();
+    let dropped = 0;
+    for (const [ns, m] of this.namespaces) {
+      for (const [k, raw] of m) {
+        if (now - (raw as TtlEntry).t >= this.ttl.ttlMs) { m.delete(k); dropped++; }
+      }
+      if (m.size === 0) this.namespaces.delete(ns);
+    }
+    this.current = undefined;
+    return dropped;
+  }
+}
