@@ -34,3 +34,14 @@ export type { JobHandle, JobResult } from './runtime/executor.js';
 export { StreamExecutionEnvironment, defineJob } from './api/environment.js';
 export type { EnvironmentOptions, JobDefinition } from './api/environment.js';
 export { DataStream, KeyedStream, ConnectedStreams } from './api/datastream.js';
+export { WindowedStream } from './api/windowed.js';
+
+export {
+  TimeWindow, GlobalWindow,
+  tumblingEventTimeWindows, tumblingProcessingTimeWindows, slidingEventTimeWindows, slidingProcessingTimeWindows,
+  eventTimeSessionWindows, processingTimeSessionWindows, dynamicEventTimeSessionWindows, dynamicProcessingTimeSessionWindows,
+  cumulateEventTimeWindows, cumulateProcessingTimeWindows, globalWindows,
+  eventTimeTrigger, processingTimeTrigger, countTrigger, purging, continuousEventTimeTrigger,
+  WindowOperator,
+} from './windows/index.js';
+export type { Window, WindowAssigner, Trigger, TriggerResult, TriggerContext, ProcessWindowFunction, ProcessWindowContext } from './windows/index.js';

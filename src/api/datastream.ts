@@ -17,6 +17,9 @@ import { CollectSink, printSink } from '../runtime/sink.js';
 import type { WatermarkStrategy } from '../runtime/watermarks.js';
 import type { ValueState } from '../state/descriptors.js';
 import type { StreamExecutionEnvironment } from './environment.js';
+import { WindowedStream } from './windowed.js';
+import type { WindowAssigner } from '../windows/assigners.js';
+import type { Window } from '../windows/window.js';
 
 /**
  * A stream of records of type T, built lazily: each call adds an operator to the job's graph and
@@ -81,6 +84,11 @@ export class DataStream<T> {
   /** Sets event time and watermarks here (prefer a watermark strategy on the source: it tracks each split). */
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
     return this.transform('timestamps/watermarks', () => timestampsAndWatermarksOperator<T>(strategy));
+  }
+
+  /** Windows over the whole stream (one subtask), as Flink's `windowAll`. */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, number, W> {
+    return new WindowedStream<T, number, W>(this, () => 0, assigner, true);
   }
 
   /** Merges streams of the same type. */
@@ -167,6 +175,11 @@ export class KeyedStream<T, K extends KeyLike> {
   sinkTo(sink: Sink<T>, name?: string): void {
     const env = this.stream.env;
     env.addNode({ kind: 'sink', name: name ?? sink.name, sink, inputs: [this.stream.edge({ kind: 'hash', key: this.key })] });
+  }
+
+  /** Cuts the keyed stream into windows. */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this.stream, this.key, assigner);
   }
 
   /** A rolling reduce: emits the running result for the key after every record. */
