@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_PARALLELISM } from '../core/keys.js';
 import { UserError } from '../core/errors.js';
-import type { Edge, GraphNode, JobGraph } from '../runtime/graph.js';
+import type { CheckpointConfig, Edge, GraphNode, JobGraph } from '../runtime/graph.js';
 import type { JobHandle } from '../runtime/executor.js';
 import { executeInThread, executeInWorkers } from '../runtime/executor.js';
 import type { Source } from '../runtime/source.js';
@@ -16,6 +16,11 @@ export interface EnvironmentOptions {
   /** Records a source hands on per batch (default 1024). */
   batchSize?: number;
   name?: string;
+  /**
+   * Aligned checkpoints every `intervalMs` into `dir`. Starting a job on a directory that holds a
+   * checkpoint resumes from the latest complete one.
+   */
+  checkpointing?: CheckpointConfig;
 }
 
 type NodeSpec = GraphNode extends infer N ? (N extends GraphNode ? Omit<N, 'id' | 'parallelism'> & { parallelism?: number } : never) : never;
@@ -33,6 +38,7 @@ export class StreamExecutionEnvironment {
   readonly maxParallelism: number;
   readonly batchSize: number;
   readonly name: string;
+  checkpointing: CheckpointConfig | undefined;
   /** @internal */
   readonly nodes: GraphNode[] = [];
 
@@ -44,6 +50,14 @@ export class StreamExecutionEnvironment {
     }
     this.batchSize = options.batchSize ?? 1024;
     this.name = options.name ?? 'weir job';
+    this.checkpointing = options.checkpointing;
+  }
+
+  /** Turns on aligned checkpoints (see `EnvironmentOptions.checkpointing`). */
+  enableCheckpointing(intervalMs: number, dir: string, retain = 3): this {
+    if (!(intervalMs > 0)) throw new UserError(`checkpoint interval must be > 0 ms, got ${intervalMs}`);
+    this.checkpointing = { intervalMs, dir, retain };
+    return this;
   }
 
   static create(options: EnvironmentOptions = {}): StreamExecutionEnvironment {
@@ -93,7 +107,7 @@ export class StreamExecutionEnvironment {
         hint: 'end a stream with .sinkTo(...), .print() or .collect()',
       });
     }
-    return { name: this.name, nodes: this.nodes, maxParallelism: this.maxParallelism, batchSize: this.batchSize };
+    return { name: this.name, nodes: this.nodes, maxParallelism: this.maxParallelism, batchSize: this.batchSize, checkpointing: this.checkpointing };
   }
 
   /**

@@ -1,9 +1,9 @@
 import type { Batch } from '../core/batch.js';
 import type { Key, KeyLike } from '../core/keys.js';
-import { normalizeKey } from '../core/keys.js';
+import { keyGroupOf, normalizeKey } from '../core/keys.js';
 import { MIN_WATERMARK } from '../core/time.js';
 import { WeirError } from '../core/errors.js';
-import { HeapKeyedStateBackend } from '../state/heap-backend.js';
+import type { KeyedStateBackend } from '../state/heap-backend.js';
 import type { Namespace } from '../state/heap-backend.js';
 import { TimerQueue } from '../state/timers.js';
 import type { KeyedOperatorSnapshot } from './keyed-base.js';
@@ -27,10 +27,11 @@ export interface KeyedCoProcessFunction<K, IN1, IN2, OUT> {
 export abstract class KeyedTwoInputBase<IN1, IN2, OUT> implements TwoInputStreamOperator<IN1, IN2, OUT> {
   abstract readonly name: string;
   protected ctx!: OperatorContext;
-  protected backend!: HeapKeyedStateBackend;
+  protected backend!: KeyedStateBackend;
   protected readonly eventTimers = new TimerQueue();
   protected readonly processingTimers = new TimerQueue();
   protected currentWatermark = MIN_WATERMARK;
+  private pendingRestore: KeyedOperatorSnapshot | undefined;
 
   constructor(
     protected readonly key1?: (v: IN1) => KeyLike,
@@ -43,6 +44,10 @@ export abstract class KeyedTwoInputBase<IN1, IN2, OUT> implements TwoInputStream
       throw new WeirError(`${this.name} needs two keyed inputs`, { domain: 'user', origin: this.name, hint: 'keyBy both streams before connecting them' });
     }
     this.backend = ctx.keyedState;
+    if (this.pendingRestore) {
+      this.applyRestore(this.pendingRestore);
+      this.pendingRestore = undefined;
+    }
     this.openKeyed();
   }
 
@@ -86,14 +91,26 @@ export abstract class KeyedTwoInputBase<IN1, IN2, OUT> implements TwoInputStream
   }
 
   snapshotState(): KeyedOperatorSnapshot {
-    return { version: 1, state: this.backend.snapshot(), eventTimers: this.eventTimers.snapshot(), processingTimers: this.processingTimers.snapshot() };
+    return {
+      version: 1, state: this.backend.snapshot(), eventTimers: this.eventTimers.snapshot(),
+      processingTimers: this.processingTimers.snapshot(), watermark: this.currentWatermark,
+    };
   }
 
   restoreState(s: unknown): void {
-    const snap = s as KeyedOperatorSnapshot;
-    this.backend.restore(snap.state);
-    this.eventTimers.restore(snap.eventTimers);
-    this.processingTimers.restore(snap.processingTimers);
+    // State may arrive before open(): keep it until the backend exists.
+    if (this.backend) this.applyRestore(s as KeyedOperatorSnapshot);
+    else this.pendingRestore = s as KeyedOperatorSnapshot;
+  }
+
+  private applyRestore(snap: KeyedOperatorSnapshot): void {
+    const { subtaskIndex, parallelism, maxParallelism } = this.ctx;
+    const owns = (kg: number) => Math.floor((kg * parallelism) / maxParallelism) === subtaskIndex;
+    this.backend.restore(snap.state, owns);
+    const keep = (k: Key) => owns(keyGroupOf(k, maxParallelism));
+    this.eventTimers.restore(snap.eventTimers, keep);
+    this.processingTimers.restore(snap.processingTimers, keep);
+    if (typeof snap.watermark === 'number') this.currentWatermark = snap.watermark;
   }
 }
 

@@ -3,7 +3,8 @@ import type { Key, KeyLike } from '../core/keys.js';
 import { keyGroupOf as keyGroupOfKey, normalizeKey } from '../core/keys.js';
 import { MIN_WATERMARK } from '../core/time.js';
 import { WeirError } from '../core/errors.js';
-import { HeapKeyedStateBackend, VOID_NAMESPACE } from '../state/heap-backend.js';
+import { VOID_NAMESPACE } from '../state/heap-backend.js';
+import type { KeyedStateBackend } from '../state/heap-backend.js';
 import type { KeyedStateSnapshot, Namespace } from '../state/heap-backend.js';
 import { TimerQueue } from '../state/timers.js';
 import type { TimerQueueSnapshot } from '../state/timers.js';
@@ -14,6 +15,8 @@ export interface KeyedOperatorSnapshot {
   state: KeyedStateSnapshot;
   eventTimers: TimerQueueSnapshot;
   processingTimers: TimerQueueSnapshot;
+  /** The operator's watermark, so lateness is judged the same after a restore. */
+  watermark?: number;
   extra?: unknown;
 }
 
@@ -25,7 +28,7 @@ export interface KeyedOperatorSnapshot {
 export abstract class KeyedOperatorBase<IN, OUT> implements StreamOperator<IN, OUT> {
   abstract readonly name: string;
   protected ctx!: OperatorContext;
-  protected backend!: HeapKeyedStateBackend;
+  protected backend!: KeyedStateBackend;
   protected readonly eventTimers = new TimerQueue();
   protected readonly processingTimers = new TimerQueue();
   protected currentWatermark = MIN_WATERMARK;
@@ -113,6 +116,7 @@ export abstract class KeyedOperatorBase<IN, OUT> implements StreamOperator<IN, O
       state: this.backend.snapshot(),
       eventTimers: this.eventTimers.snapshot(),
       processingTimers: this.processingTimers.snapshot(),
+      watermark: this.currentWatermark,
       extra: this.snapshotExtra(),
     };
   }
@@ -130,6 +134,7 @@ export abstract class KeyedOperatorBase<IN, OUT> implements StreamOperator<IN, O
     const keep = (k: Key) => owns(keyGroupOfKey(k, maxParallelism));
     this.eventTimers.restore(s.eventTimers, keep);
     this.processingTimers.restore(s.processingTimers, keep);
+    if (typeof s.watermark === 'number') this.currentWatermark = s.watermark;
     this.restoreExtra(s.extra);
     this.scheduleNextProcessingTimer();
   }

@@ -1,5 +1,5 @@
 import type { Batch } from '../core/batch.js';
-import type { HeapKeyedStateBackend } from '../state/heap-backend.js';
+import type { KeyedStateBackend } from '../state/heap-backend.js';
 
 /** Names a side output; records emitted to it travel apart from the main output. */
 export class OutputTag<T> {
@@ -36,7 +36,7 @@ export interface OperatorContext {
   readonly maxParallelism: number;
   readonly processingTime: ProcessingTimeService;
   /** Keyed state of this operator; present when the operator runs on a keyed stream. */
-  readonly keyedState: HeapKeyedStateBackend | undefined;
+  readonly keyedState: KeyedStateBackend | undefined;
   /** Log through the runtime so lines carry the operator and subtask. */
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }

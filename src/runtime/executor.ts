@@ -3,10 +3,13 @@ import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { WeirError } from '../core/errors.js';
 import type { JobGraph } from './graph.js';
-import type { ExchangeMessage, NodeMetrics, Transport, WorkerReport } from './messages.js';
+import type { CoordinatorCommand, ExchangeMessage, NodeMetrics, Transport, WorkerReport } from './messages.js';
+import type { CompletedCheckpoint, SubtaskState } from './checkpoint-storage.js';
 import { CollectSink } from './sink.js';
 import type { CollectedRecord } from './sink.js';
 import { WorkerRuntime } from './worker-runtime.js';
+import { CheckpointCoordinator, FINAL_CHECKPOINT_ID } from './checkpoint-coordinator.js';
+import type { CheckpointMetrics } from './checkpoint-coordinator.js';
 
 export interface JobResult {
   name: string;
@@ -23,6 +26,10 @@ export interface JobHandle {
   cancel(): Promise<void>;
   /** Records that reached the collect sink named `sink`. */
   collected<T>(sink?: string): CollectedRecord<T>[];
+  /** Checkpoint figures, when the job checkpoints. */
+  checkpoints(): CheckpointMetrics | undefined;
+  /** Takes a checkpoint now (between the periodic ones). */
+  triggerCheckpoint(): void;
 }
 
 function collectSinks(graph: JobGraph): Map<string, CollectSink<unknown>> {
@@ -31,12 +38,14 @@ function collectSinks(graph: JobGraph): Map<string, CollectSink<unknown>> {
   return map;
 }
 
-function makeHandle(name: string, done: Promise<JobResult>, cancel: () => Promise<void>, sinks: Map<string, CollectSink<unknown>>): JobHandle {
+function makeHandle(name: string, done: Promise<JobResult>, cancel: () => Promise<void>, sinks: Map<string, CollectSink<unknown>>, coordinator?: CheckpointCoordinator): JobHandle {
   done.catch(() => {});
   return {
     name,
     done,
     cancel,
+    checkpoints: () => coordinator?.metrics,
+    triggerCheckpoint: () => coordinator?.trigger(),
     collected<T>(sink?: string): CollectedRecord<T>[] {
       const s = sink === undefined ? [...sinks.values()][0] : sinks.get(sink);
       if (!s) {
@@ -87,18 +96,38 @@ export function executeInThread(graph: JobGraph): JobHandle {
   const controller = new AbortController();
   const workers = Math.max(1, ...graph.nodes.map((n) => n.parallelism));
   const hub = workers > 1 ? new InProcessHub() : undefined;
-  const runtimes = Array.from({ length: workers }, (_, w) => new WorkerRuntime({
+  const log = (m: string) => process.stderr.write(`weir: ${m}\n`);
+  let runtimes: WorkerRuntime[] = [];
+  const coordinator = graph.checkpointing
+    ? new CheckpointCoordinator(graph, {
+      trigger: (id) => { for (const r of runtimes) r.triggerCheckpoint(id); },
+      complete: async (id) => { for (const r of runtimes) await r.completeCheckpoint(id); },
+      log,
+    })
+    : undefined;
+  runtimes = Array.from({ length: workers }, (_, w) => new WorkerRuntime({
     graph, worker: w, transport: hub?.transport(w), signal: controller.signal,
+    restore: coordinator?.restored,
+    // Subtask state is copied at once: the operators go on changing their live state.
+    onAck: coordinator ? (id, st, alignMs) => coordinator.ack(id, structuredClone(st), alignMs) : undefined,
   }));
-  const failAll = (err: unknown) => { for (const r of runtimes) r.fail(err); };
+  const failAll = (err: unknown) => { coordinator?.stop(); for (const r of runtimes) r.fail(err); };
   for (const r of runtimes) r.failedPromise.catch(failAll);
-  const done = Promise.all(runtimes.map((r) => r.run())).then((metrics) => ({
-    name: graph.name, durationMs: Date.now() - started, metrics: metrics.flat(),
-  }));
+  coordinator?.start();
+  const done = Promise.all(runtimes.map((r) => r.run())).then(async (metrics) => {
+    if (coordinator && !controller.signal.aborted) {
+      await coordinator.finish(structuredClone(runtimes.flatMap((r) => r.finalStates())));
+      for (const r of runtimes) await r.close();
+    }
+    coordinator?.stop();
+    return { name: graph.name, durationMs: Date.now() - started, metrics: metrics.flat() };
+  });
+  done.catch(() => coordinator?.stop());
   return makeHandle(graph.name, done, async () => {
     controller.abort();
+    coordinator?.stop();
     await done.catch(() => {});
-  }, collectSinks(graph));
+  }, collectSinks(graph), coordinator);
 }
 
 /** Where a worker finds the job: a module URL and the name of its exported `JobDefinition`. */
@@ -116,6 +145,7 @@ export interface WorkerData {
   workers: number;
   parallelism: number;
   ports: (MessagePort | null)[];
+  restore: CompletedCheckpoint | undefined;
 }
 
 /**
@@ -138,6 +168,16 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
   const entry = new URL('./worker-main.js', import.meta.url);
   const threads: Worker[] = [];
   const metrics: NodeMetrics[] = [];
+  const post = (m: CoordinatorCommand) => { for (const t of threads) t.postMessage(m); };
+  const coordinator = graph.checkpointing
+    ? new CheckpointCoordinator(graph, {
+      trigger: (id) => post({ t: 'checkpoint', id }),
+      complete: async (id) => { if (id !== FINAL_CHECKPOINT_ID) post({ t: 'complete', id }); },
+      log: (m) => process.stderr.write(`weir: ${m}\n`),
+    })
+    : undefined;
+  const drained: SubtaskState[] = [];
+  let drainedWorkers = 0;
   let finished = 0;
   let settled = false;
   let resolveDone!: (r: JobResult) => void;
@@ -145,7 +185,7 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
   const done = new Promise<JobResult>((res, rej) => { resolveDone = res; rejectDone = rej; });
   const stopAll = () => Promise.all(threads.map((t) => t.terminate())).then(() => {});
   for (let w = 0; w < workers; w++) {
-    const data: WorkerData = { location, worker: w, workers, parallelism: workers, ports: ports[w]! };
+    const data: WorkerData = { location, worker: w, workers, parallelism: workers, ports: ports[w]!, restore: coordinator?.restored };
     const transfer = ports[w]!.filter((p): p is MessagePort => p !== null);
     const t = new Worker(entry, { workerData: data, transferList: transfer });
     threads.push(t);
@@ -176,6 +216,17 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
         case 'log':
           process.stderr.write(`weir ${r.level}: ${r.message}\n`);
           break;
+        case 'ack':
+          coordinator?.ack(r.id, r.state, r.alignMs);
+          break;
+        case 'drained':
+          drained.push(...r.states);
+          if (++drainedWorkers === workers && coordinator) {
+            coordinator.finish(drained).then(() => post({ t: 'finish' }), (err: unknown) => {
+              if (!settled) { settled = true; void stopAll().then(() => rejectDone(err)); }
+            });
+          }
+          break;
       }
     });
     t.on('error', (err) => {
@@ -188,8 +239,17 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
       }
     });
   }
+  coordinator?.start();
+  done.then(() => coordinator?.stop(), () => coordinator?.stop());
   return makeHandle(graph.name, done, async () => {
-    for (const t of threads) t.postMessage({ t: 'cancel' });
-    await done.catch(() => {});
-  }, sinks);
+    coordinator?.stop();
+    post({ t: 'cancel' });
+    // A cancelled worker stops its sources and reports done; give it a moment, then end it.
+    await Promise.race([done.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+    if (!settled) {
+      settled = true;
+      await stopAll();
+      resolveDone({ name: graph.name, durationMs: Date.now() - started, metrics });
+    }
+  }, sinks, coordinator);
 }

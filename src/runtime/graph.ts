@@ -61,6 +61,16 @@ export interface JobGraph {
   maxParallelism: number;
   /** Records per source poll. */
   batchSize: number;
+  /** Periodic aligned checkpoints; without it, a restart starts from scratch. */
+  checkpointing?: CheckpointConfig | undefined;
+}
+
+export interface CheckpointConfig {
+  intervalMs: number;
+  /** Where checkpoints go; a job started again on the same directory resumes from the latest one. */
+  dir: string;
+  /** Complete checkpoints kept (default 3). */
+  retain?: number;
 }
 
 export function describeGraph(graph: JobGraph): string {

@@ -1,4 +1,5 @@
 import type { Key } from '../core/keys.js';
+import type { SubtaskState } from './checkpoint-storage.js';
 
 /**
  * Messages between the workers of one job. An edge is named by its consumer node and input index
@@ -10,6 +11,8 @@ export type ExchangeMessage =
   | { t: 'w'; e: number; s: number; wm: number }
   | { t: 'i'; e: number; s: number; idle: boolean }
   | { t: 'end'; e: number; s: number }
+  /** A checkpoint barrier: everything before it on this channel belongs to checkpoint `id`. */
+  | { t: 'cb'; e: number; s: number; id: number }
   | { t: 'ack'; e: number; s: number };
 
 export function edgeId(consumerId: number, inputIndex: number): number {
@@ -27,7 +30,18 @@ export type WorkerReport =
   | { t: 'collect'; sink: string; v: unknown[]; ts: number[] }
   | { t: 'done'; worker: number; metrics: NodeMetrics[] }
   | { t: 'error'; worker: number; message: string; stack?: string | undefined; domain?: string | undefined; origin?: string | undefined; hint?: string | undefined }
-  | { t: 'log'; level: string; message: string };
+  | { t: 'log'; level: string; message: string }
+  /** A subtask's part of checkpoint `id`. */
+  | { t: 'ack'; id: number; state: SubtaskState; alignMs: number }
+  /** Every subtask of the worker has finished; their final states, for the final checkpoint. */
+  | { t: 'drained'; worker: number; states: SubtaskState[] };
+
+/** Messages from the coordinating thread to a worker. */
+export type CoordinatorCommand =
+  | { t: 'cancel' }
+  | { t: 'checkpoint'; id: number }
+  | { t: 'complete'; id: number }
+  | { t: 'finish' };
 
 export interface NodeMetrics {
   node: number;

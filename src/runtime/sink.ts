@@ -12,8 +12,20 @@ export interface SinkWriterContext {
  */
 export interface SinkWriter<T> {
   write(batch: Batch<T>): void | Promise<void>;
-  /** Input has ended: flush and commit what is buffered. */
+  /** Input has ended: flush and commit what is buffered (jobs without checkpoints). */
   finish?(): void | Promise<void>;
+  /**
+   * Two-phase commit, phase one, on a checkpoint barrier: make everything written so far durable but not
+   * yet visible, and return what `commit` needs to publish it.
+   */
+  preCommit?(checkpointId: number): unknown | Promise<unknown>;
+  /**
+   * Phase two, once the checkpoint is durable: publish. Must be idempotent: after a crash the committables
+   * of the restored checkpoint are committed again.
+   */
+  commit?(committables: unknown[]): void | Promise<void>;
+  snapshotState?(): unknown;
+  restoreState?(state: unknown): void;
   close?(): void | Promise<void>;
 }
 

@@ -3,7 +3,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { WeirError } from '../core/errors.js';
 import type { WorkerData } from './executor.js';
 import type { JobGraph } from './graph.js';
-import type { ExchangeMessage, Transport, WorkerReport } from './messages.js';
+import type { CoordinatorCommand, ExchangeMessage, Transport, WorkerReport } from './messages.js';
+import { FINAL_CHECKPOINT_ID } from './checkpoint-coordinator.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
 /** What a worker needs from a job module's export: a way to build the graph. */
@@ -35,16 +36,33 @@ async function main(): Promise<void> {
   }
   const graph = def.buildGraph(data.location.args, data.parallelism, data.location.env);
   const controller = new AbortController();
-  parentPort!.on('message', (m: { t: string }) => { if (m.t === 'cancel') controller.abort(); });
-  const rt = new WorkerRuntime({
+  let finishRequested!: () => void;
+  const finishing = new Promise<void>((r) => { finishRequested = r; });
+  const rt: WorkerRuntime = new WorkerRuntime({
     graph,
     worker: data.worker,
     transport: data.workers > 1 ? portTransport(data.ports) : undefined,
     signal: controller.signal,
     log: (level, message) => report({ t: 'log', level, message }),
     onCollect: (sink, v, ts) => report({ t: 'collect', sink, v, ts }),
+    onAck: (id, state, alignMs) => report({ t: 'ack', id, state, alignMs }),
+    restore: data.restore,
+  });
+  parentPort!.on('message', (m: CoordinatorCommand) => {
+    switch (m.t) {
+      case 'cancel': controller.abort(); break;
+      case 'checkpoint': rt.triggerCheckpoint(m.id); break;
+      case 'complete': void rt.completeCheckpoint(m.id).catch((err: unknown) => rt.fail(err)); break;
+      case 'finish': finishRequested(); break;
+    }
   });
   const metrics = await rt.run();
+  if (rt.checkpointing && !controller.signal.aborted) {
+    report({ t: 'drained', worker: data.worker, states: rt.finalStates() });
+    await finishing;
+    await rt.completeCheckpoint(FINAL_CHECKPOINT_ID);
+    await rt.close();
+  }
   report({ t: 'done', worker: data.worker, metrics });
 }
 

@@ -12,6 +12,7 @@ import { edgeId } from './messages.js';
 import type { SinkWriter } from './sink.js';
 import type { SourceReader } from './source.js';
 import type { WatermarkGenerator } from './watermarks.js';
+import type { CompletedCheckpoint, SubtaskState } from './checkpoint-storage.js';
 import { WatermarkCombiner } from './watermarks.js';
 
 /** Unacknowledged batches allowed on one remote channel before the sender is held back. */
@@ -26,6 +27,10 @@ export interface WorkerRuntimeOptions {
   log?: ((level: 'info' | 'warn' | 'error', message: string) => void) | undefined;
   /** Called with records that reached a collect sink (thread mode sends them to the coordinator). */
   onCollect?: ((sink: string, values: unknown[], timestamps: number[]) => void) | undefined;
+  /** With checkpointing: where each subtask's part of a checkpoint goes. */
+  onAck?: ((id: number, state: SubtaskState, alignMs: number) => void) | undefined;
+  /** The checkpoint to start from. */
+  restore?: CompletedCheckpoint | undefined;
 }
 
 interface Downstream {
@@ -106,8 +111,35 @@ export class WorkerRuntime {
       else signal.addEventListener('abort', () => r(), { once: true });
     });
     await Promise.race([Promise.all(all), this.failedPromise, aborted]);
-    for (const inst of this.instances.values()) await inst.close();
+    if (!this.options.graph.checkpointing || signal.aborted) await this.close();
     return [...this.instances.values()].map((i) => i.metrics());
+  }
+
+  get checkpointing(): boolean {
+    return this.options.graph.checkpointing !== undefined;
+  }
+
+  /** Starts checkpoint `id`: sources inject barriers; finished subtasks report their final state at once. */
+  triggerCheckpoint(id: number): void {
+    for (const inst of this.instances.values()) inst.triggerCheckpoint(id);
+  }
+
+  /** Checkpoint `id` is durable: sinks commit what they pre-committed up to it. */
+  async completeCheckpoint(id: number): Promise<void> {
+    for (const inst of this.instances.values()) await inst.commitUpTo(id);
+  }
+
+  /** The final state of every (finished) subtask, for the final checkpoint. */
+  finalStates(): SubtaskState[] {
+    return [...this.instances.values()].map((i) => i.snapshot());
+  }
+
+  async close(): Promise<void> {
+    for (const inst of this.instances.values()) await inst.close();
+  }
+
+  acknowledge(id: number, state: SubtaskState, alignMs: number): void {
+    this.options.onAck?.(id, state, alignMs);
   }
 
   fail(err: unknown): void {
@@ -225,6 +257,9 @@ export class WorkerRuntime {
         case 'end':
           inst.receiveEnd(msg.e, msg.s);
           break;
+        case 'cb':
+          inst.receiveBarrier(msg.e, msg.s, msg.id);
+          break;
       }
     } catch (err) {
       this.fail(wrap(err, inst.node.name));
@@ -261,6 +296,19 @@ class Instance {
   private timerAt = Number.POSITIVE_INFINITY;
   private resolveFinished!: () => void;
   readonly finished: Promise<void>;
+  // Checkpoint alignment: channels that delivered the current barrier wait (their messages are buffered)
+  // until every channel has delivered it or ended.
+  private aligning: number | undefined;
+  private alignStarted = 0;
+  private blocked: boolean[] = [];
+  private endedChannels: boolean[] = [];
+  private buffered: (() => void)[] = [];
+  private readonly pendingBarriers: number[] = [];
+  private readonly acked = new Set<number>();
+  private readonly triggered = new Set<number>();
+  /** Sink committables pre-committed for checkpoints not yet complete, oldest first. */
+  private pendingCommit: { id: number; committables: unknown }[] = [];
+  private restoredState: SubtaskState | undefined;
 
   constructor(private readonly rt: WorkerRuntime, readonly node: GraphNode, readonly subtask: number) {
     this.finished = new Promise((r) => { this.resolveFinished = r; });
@@ -298,19 +346,34 @@ class Instance {
         }
       });
       this.combiner = new WatermarkCombiner(this.channelInput.length);
+      this.blocked = new Array<boolean>(this.channelInput.length).fill(false);
+      this.endedChannels = new Array<boolean>(this.channelInput.length).fill(false);
     }
+    this.restoredState = this.rt.options.restore?.subtasks.find((st) => st.node === node.id && st.subtask === this.subtask);
+    const restored = this.restoredState?.state;
     const ctx = this.context();
     switch (node.kind) {
       case 'source':
         this.reader = node.source.createReader({ subtaskIndex: this.subtask, parallelism: node.parallelism, signal: this.rt.options.signal });
         await this.reader.open?.();
+        if (restored !== undefined) {
+          const { position: pos, watermark } = restored as { position?: unknown; watermark?: number };
+          // Watermarks never go back, also across a restart: late-data decisions stay the same as without the failure.
+          if (typeof watermark === 'number') this.outWatermark = watermark;
+          if (pos !== undefined) {
+            if (!this.reader.restorePosition) throw new WeirError(`source ${node.name} cannot resume from a checkpoint`, { domain: 'user', origin: node.name });
+            this.reader.restorePosition(pos);
+          }
+        }
         break;
       case 'one':
         this.op = node.create();
+        if (restored !== undefined) this.op.restoreState?.(restored);
         await this.op.open?.(ctx);
         break;
       case 'two':
         this.op2 = node.create();
+        if (restored !== undefined) this.op2.restoreState?.(restored);
         await this.op2.open?.(ctx);
         break;
       case 'sink': {
@@ -319,6 +382,13 @@ class Instance {
         if (collect && Array.isArray(sink.records)) {
           this.writer = { write: (b) => collect(node.name, b.values, b.timestamps) };
         } else this.writer = node.sink.createWriter({ subtaskIndex: this.subtask, parallelism: node.parallelism });
+        if (this.restoredState) {
+          if (restored !== undefined) this.writer.restoreState?.(restored);
+          // What the restored checkpoint pre-committed may not have been committed before the crash:
+          // commit it again (commits are idempotent).
+          const c = this.restoredState.committables as { id: number; committables: unknown }[] | undefined;
+          if (c && c.length > 0) await this.writer.commit?.(c.map((x) => x.committables));
+        }
         break;
       }
     }
@@ -366,6 +436,10 @@ class Instance {
   // ---- input ---------------------------------------------------------------------------------------
 
   receiveBatch(edge: number, sender: number, batch: Batch<any>): void {
+    if (this.aligning !== undefined && this.blocked[this.channel(edge, sender)]) {
+      this.buffered.push(() => this.receiveBatch(edge, sender, batch));
+      return;
+    }
     this.recordsIn += batch.values.length;
     const node = this.node;
     if (node.kind === 'sink') {
@@ -393,11 +467,19 @@ class Instance {
   }
 
   receiveWatermark(edge: number, sender: number, wm: number): void {
+    if (this.aligning !== undefined && this.blocked[this.channel(edge, sender)]) {
+      this.buffered.push(() => this.receiveWatermark(edge, sender, wm));
+      return;
+    }
     const advanced = this.combiner.update(this.channel(edge, sender), wm);
     if (advanced !== undefined) this.advanceWatermark(advanced);
   }
 
   receiveIdle(edge: number, sender: number, idle: boolean): void {
+    if (this.aligning !== undefined && this.blocked[this.channel(edge, sender)]) {
+      this.buffered.push(() => this.receiveIdle(edge, sender, idle));
+      return;
+    }
     const advanced = this.combiner.setIdle(this.channel(edge, sender), idle);
     if (advanced !== undefined) this.advanceWatermark(advanced);
     if (this.combiner.allIdle()) this.broadcastIdle(true);
@@ -406,10 +488,113 @@ class Instance {
 
   receiveEnd(edge: number, sender: number): void {
     const ch = this.channel(edge, sender);
+    if (this.aligning !== undefined && this.blocked[ch]) {
+      this.buffered.push(() => this.receiveEnd(edge, sender));
+      return;
+    }
+    this.endedChannels[ch] = true;
     const advanced = this.combiner.update(ch, MAX_WATERMARK);
     if (advanced !== undefined) this.advanceWatermark(advanced);
     this.ended++;
-    if (this.ended === this.channelInput.length) void this.finish();
+    if (this.aligning !== undefined) this.checkAligned();
+    else if (this.ended === this.channelInput.length) void this.finish();
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------------------
+
+  receiveBarrier(edge: number, sender: number, id: number): void {
+    const ch = this.channel(edge, sender);
+    if (this.aligning !== undefined && this.blocked[ch]) {
+      this.buffered.push(() => this.receiveBarrier(edge, sender, id));
+      return;
+    }
+    if (this.acked.has(id)) return;
+    if (this.aligning === undefined) {
+      this.aligning = id;
+      this.alignStarted = Date.now();
+    } else if (id !== this.aligning) {
+      // A newer checkpoint overtook an abandoned one: align on the newer one.
+      if (id < this.aligning) return;
+      this.aligning = id;
+    }
+    this.blocked[ch] = true;
+    this.checkAligned();
+  }
+
+  private checkAligned(): void {
+    const id = this.aligning;
+    if (id === undefined) return;
+    for (let i = 0; i < this.blocked.length; i++) if (!this.blocked[i] && !this.endedChannels[i]) return;
+    void this.performCheckpoint(id);
+  }
+
+  private async performCheckpoint(id: number): Promise<void> {
+    try {
+      const alignMs = Date.now() - this.alignStarted;
+      if (this.writer) await this.preCommit(id);
+      this.acked.add(id);
+      this.rt.acknowledge(id, this.snapshot(), alignMs);
+      this.broadcastBarrier(id);
+      this.aligning = undefined;
+      this.blocked.fill(false);
+      const replay = this.buffered;
+      this.buffered = [];
+      for (const fn of replay) fn();
+      if (this.aligning === undefined && this.ended === this.channelInput.length && !this.done) void this.finish();
+    } catch (err) {
+      this.rt.fail(wrap(err, this.node.name));
+    }
+  }
+
+  private async preCommit(id: number): Promise<void> {
+    const c = await this.writer?.preCommit?.(id);
+    if (c !== undefined) this.pendingCommit.push({ id, committables: c });
+  }
+
+  private broadcastBarrier(id: number): void {
+    this.broadcast((d, t) => {
+      if (t === this.rt.worker) this.rt.instance(d.consumer.id)!.receiveBarrier(d.edge, this.subtask, id);
+      else this.rt.sendRemote(t, { t: 'cb', e: d.edge, s: this.subtask, id });
+    });
+  }
+
+  /** This subtask's part of a checkpoint. */
+  snapshot(): SubtaskState {
+    const st: SubtaskState = { node: this.node.id, name: this.node.name, subtask: this.subtask };
+    if (this.reader) st.state = { position: this.reader.snapshotPosition?.(), watermark: this.outWatermark };
+    else if (this.op) st.state = this.op.snapshotState?.();
+    else if (this.op2) st.state = this.op2.snapshotState?.();
+    else if (this.writer) {
+      st.state = this.writer.snapshotState?.();
+      st.committables = this.pendingCommit.slice();
+    }
+    return st;
+  }
+
+  triggerCheckpoint(id: number): void {
+    this.triggered.add(id);
+    if (this.done) {
+      this.acked.add(id);
+      this.rt.acknowledge(id, this.snapshot(), 0);
+    } else if (this.node.kind === 'source') this.pendingBarriers.push(id);
+  }
+
+  /** Sources: take the checkpoints asked for, between two batches. */
+  private injectBarriers(): void {
+    while (this.pendingBarriers.length > 0) {
+      const id = this.pendingBarriers.shift()!;
+      this.acked.add(id);
+      this.rt.acknowledge(id, this.snapshot(), 0);
+      this.broadcastBarrier(id);
+    }
+  }
+
+  async commitUpTo(id: number): Promise<void> {
+    if (!this.writer || this.pendingCommit.length === 0) return;
+    const due = this.pendingCommit.filter((p) => p.id <= id);
+    if (due.length === 0) return;
+    this.pendingCommit = this.pendingCommit.filter((p) => p.id > id);
+    await this.writer.commit?.(due.map((p) => p.committables));
   }
 
   private channel(edge: number, sender: number): number {
@@ -528,6 +713,7 @@ class Instance {
     let idleSent = false;
     try {
       while (!signal.aborted && !this.rt.hasFailed) {
+        this.injectBarriers();
         await this.rt.writable(node.id);
         // Let messages and timers of this thread run between batches.
         await new Promise<void>((r) => setImmediate(r));
@@ -578,6 +764,7 @@ class Instance {
           }
         }
       }
+      this.injectBarriers();
       if (!this.rt.hasFailed && !signal.aborted) await this.finish();
       else this.markDone();
     } catch (err) {
@@ -604,9 +791,18 @@ class Instance {
       });
       if (this.writer) {
         while (this.pendingWrites > 0 && !this.rt.hasFailed) await new Promise((r) => setTimeout(r, 1));
-        await this.writer.finish?.();
+        // With checkpoints, the end of input is one more pre-commit: the final checkpoint commits it.
+        if (this.rt.checkpointing && this.writer.preCommit) await this.preCommit(Number.MAX_SAFE_INTEGER);
+        else await this.writer.finish?.();
       }
       this.markDone();
+      // Checkpoints asked for that this subtask can no longer see barriers of: report the final state.
+      for (const id of this.triggered) {
+        if (!this.acked.has(id)) {
+          this.acked.add(id);
+          this.rt.acknowledge(id, this.snapshot(), 0);
+        }
+      }
     } catch (err) {
       this.rt.fail(wrap(err, this.node.name));
     }

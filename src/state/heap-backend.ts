@@ -24,11 +24,41 @@ export interface KeyedStateSnapshot {
 
 interface TtlEntry { v: unknown; t: number }
 
+/** An aggregating state handle that also exposes its accumulator (window merging needs it). */
+export type AccumulatingState<IN, ACC, OUT> = AggregatingState<IN, OUT> & Namespaced & {
+  getAccumulator(): ACC | undefined;
+  setAccumulator(acc: ACC): void;
+};
+
+/**
+ * Keyed state of one operator subtask. Every access is for the current key (and the handle's namespace).
+ * Implemented on the heap and on disk; both pass the same contract suite.
+ */
+export interface KeyedStateBackend {
+  readonly maxParallelism: number;
+  setCurrentKey(key: Key): void;
+  getCurrentKey(): Key;
+  getValueState<T>(desc: ValueStateDescriptor<T>): ValueState<T> & Namespaced;
+  getListState<T>(desc: ListStateDescriptor<T>): ListState<T> & Namespaced;
+  getMapState<K, V>(desc: MapStateDescriptor<K, V>): MapState<K, V> & Namespaced;
+  getReducingState<T>(desc: ReducingStateDescriptor<T>): ReducingState<T> & Namespaced;
+  getAggregatingState<IN, ACC, OUT>(desc: AggregatingStateDescriptor<IN, ACC, OUT>): AccumulatingState<IN, ACC, OUT>;
+  /** Keys with a value in a state, in any namespace. */
+  keys(stateName: string): Key[];
+  /** (namespace, key) entries in one state or in all. */
+  size(stateName?: string): number;
+  /** Drops expired TTL entries; returns how many. */
+  cleanupExpired(): number;
+  snapshot(): KeyedStateSnapshot;
+  restore(snapshot: KeyedStateSnapshot, ownsKeyGroup?: (keyGroup: number) => boolean): void;
+  close?(): void;
+}
+
 /**
  * Keyed state on the JavaScript heap: per state, namespace → key → value. Fast, and bounded by memory.
  * Every access is for the current key, set by the runtime (or the operator) before user code runs.
  */
-export class HeapKeyedStateBackend {
+export class HeapKeyedStateBackend implements KeyedStateBackend {
   private currentKey: Key = null;
   private readonly tables = new Map<string, StateTable>();
 
@@ -115,10 +145,7 @@ export class HeapKeyedStateBackend {
     };
   }
 
-  getAggregatingState<IN, ACC, OUT>(desc: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> & Namespaced & {
-    getAccumulator(): ACC | undefined;
-    setAccumulator(acc: ACC): void;
-  } {
+  getAggregatingState<IN, ACC, OUT>(desc: AggregatingStateDescriptor<IN, ACC, OUT>): AccumulatingState<IN, ACC, OUT> {
     const t = this.table(desc);
     const agg = desc.aggregate;
     return {
@@ -220,7 +247,8 @@ export class HeapKeyedStateBackend {
           domain: 'user', hint: 'give each state descriptor of an operator its own name',
         });
       }
-      if (desc.ttl && !t.ttl) t.enableTtl(desc.ttl);
+      // A restored table may carry a placeholder TTL (timestamps, no config): the descriptor's config wins.
+      if (desc.ttl && t.ttl !== desc.ttl) t.enableTtl(desc.ttl);
     }
     return t;
   }

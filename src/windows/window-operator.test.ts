@@ -221,7 +221,7 @@ test('session windows merge, including a late bridge, and clean up all bookkeepi
 
 test('dynamic session gaps come from the elements; reduce folds the values', async () => {
   const { h } = await open(new WindowOperator({
-    assigner: dynamicEventTimeSessionWindows<Ev>((e) => e.v), reduce: (a, b) => ({ k: a.k, v: a.v + b.v }),
+    assigner: dynamicEventTimeSessionWindows<Ev>((e) => e.v), reduce: (a: Ev, b: Ev) => ({ k: a.k, v: a.v + b.v }),
   }));
   h.processElements([[ev('a', 5), 0], [ev('a', 1), 5], [ev('a', 2), 9]]);
   h.endInput();

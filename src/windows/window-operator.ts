@@ -2,7 +2,7 @@ import type { Batch } from '../core/batch.js';
 import type { Key, KeyLike } from '../core/keys.js';
 import { keyGroupOf } from '../core/keys.js';
 import { UserError, WeirError } from '../core/errors.js';
-import type { HeapKeyedStateBackend, Namespace } from '../state/heap-backend.js';
+import type { KeyedStateBackend, Namespace } from '../state/heap-backend.js';
 import { VOID_NAMESPACE } from '../state/heap-backend.js';
 import type {
   AggregateFunction, AggregatingState, AggregatingStateDescriptor, ListState, ListStateDescriptor, MapState,
@@ -88,7 +88,7 @@ export interface WindowOperatorBaseOptions<IN, W extends Window> {
  */
 export type WindowFunctionOptions<IN, OUT, K extends Key, W extends Window, R> =
   | { aggregate: AggregateFunction<IN, any, OUT>; reduce?: undefined; process?: undefined }
-  | { reduce: ReduceFunction<IN & OUT>; aggregate?: undefined; process?: undefined }
+  | { reduce: ReduceFunction<IN> & ReduceFunction<OUT>; aggregate?: undefined; process?: undefined }
   | { process: ProcessWindowFunction<IN, OUT, K, W>; aggregate?: undefined; reduce?: undefined }
   | { aggregate: AggregateFunction<IN, any, R>; process: ProcessWindowFunction<R, OUT, K, W>; reduce?: undefined }
   | { reduce: ReduceFunction<IN>; process: ProcessWindowFunction<IN, OUT, K, W>; aggregate?: undefined };
@@ -118,7 +118,7 @@ interface Box<T> { v: T }
 
 class AggregateContents<IN, ACC, R> implements Contents<IN> {
   private readonly h;
-  constructor(backend: HeapKeyedStateBackend, private readonly agg: AggregateFunction<IN, ACC, R>) {
+  constructor(backend: KeyedStateBackend, private readonly agg: AggregateFunction<IN, ACC, R>) {
     this.h = backend.getValueState(valueState<Box<ACC>>(CONTENTS_STATE));
   }
   setNamespace(ns: Namespace): void {
@@ -162,7 +162,7 @@ class AggregateContents<IN, ACC, R> implements Contents<IN> {
 
 class ReduceContents<IN> implements Contents<IN> {
   private readonly h;
-  constructor(backend: HeapKeyedStateBackend, private readonly reduce: ReduceFunction<IN>) {
+  constructor(backend: KeyedStateBackend, private readonly reduce: ReduceFunction<IN>) {
     this.h = backend.getValueState(valueState<Box<IN>>(CONTENTS_STATE));
   }
   setNamespace(ns: Namespace): void {
@@ -206,7 +206,7 @@ class ReduceContents<IN> implements Contents<IN> {
 
 class ListContents<IN> implements Contents<IN> {
   private readonly h;
-  constructor(backend: HeapKeyedStateBackend) {
+  constructor(backend: KeyedStateBackend) {
     this.h = backend.getListState(listState<IN>(CONTENTS_STATE));
   }
   setNamespace(ns: Namespace): void {
@@ -242,18 +242,22 @@ class ListContents<IN> implements Contents<IN> {
   }
 }
 
-/** Snapshot of the merging bookkeeping: per key, pairs of (window, state window) namespaces. */
-interface MergingSnapshot {
+/**
+ * What the window operator adds to the keyed snapshot: the watermark it had reached, and for merging
+ * assigners per key the pairs of (window, state window) namespaces.
+ */
+interface WindowOperatorExtraSnapshot {
   version: 1;
+  watermark: number | string;
   sets: [Key, [Namespace, Namespace][]][];
 }
 
 type AnyHandle = { setNamespace(ns: Namespace): void };
 
 /** Hands out state handles scoped to a namespace chosen at the time of each call. */
-function stateStore(getBackend: () => HeapKeyedStateBackend, namespace: () => Namespace, prefix: string): KeyedStateStore {
+function stateStore(getBackend: () => KeyedStateBackend, namespace: () => Namespace, prefix: string): KeyedStateStore {
   const cache = new Map<string, AnyHandle>();
-  function handle<H extends AnyHandle>(kind: string, name: string, create: (b: HeapKeyedStateBackend) => H): H {
+  function handle<H extends AnyHandle>(kind: string, name: string, create: (b: KeyedStateBackend) => H): H {
     const id = `${kind}:${name}`;
     let h = cache.get(id) as H | undefined;
     if (h === undefined) {
@@ -280,9 +284,11 @@ function stateStore(getBackend: () => HeapKeyedStateBackend, namespace: () => Na
  * Event-time windows keep their state until `maxTimestamp + allowedLateness`; elements later than that
  * go to `lateOutput` (or are counted in `droppedLate`). Results carry the window's `maxTimestamp()`.
  *
- * The common case (a non-merging event-time assigner, the default trigger, `aggregate` or `reduce`)
- * runs on a fast path: no allocation per record when consecutive records share a window, and the
- * (key, window) timers are registered once, when the window's state is created.
+ * The common case (a non-merging event-time assigner with its default trigger) runs on a fast path: with
+ * `aggregate` or `reduce` no allocation per record when consecutive records share a window, one state
+ * look-up per record and window, and the (key, window) timers registered once, when the window's state
+ * is created. Other triggers and session windows take the general path, which calls the trigger for
+ * every element as Flink does.
  *
  * @example
  * const counts = new WindowOperator<Click, number>({
@@ -320,6 +326,7 @@ export class WindowOperator<IN, OUT, K extends Key = Key, W extends Window = Win
   private curNs: Namespace = 0;
   private mergedNs: Namespace[] = [];
   private emitTs = 0;
+  private restoredWatermark = Number.NEGATIVE_INFINITY;
 
   /** Incremental aggregation with a process function that receives the one result. */
   constructor(options: WindowOperatorBaseOptions<IN, W> & { aggregate: AggregateFunction<IN, any, R>; process: ProcessWindowFunction<R, OUT, K, W>; reduce?: undefined });
@@ -328,7 +335,7 @@ export class WindowOperator<IN, OUT, K extends Key = Key, W extends Window = Win
   /** Reduce with a process function that receives the one reduced element. */
   constructor(options: WindowOperatorBaseOptions<IN, W> & { reduce: ReduceFunction<IN>; process: ProcessWindowFunction<IN, OUT, K, W>; aggregate?: undefined });
   /** Reduce: emits the reduced element. */
-  constructor(options: WindowOperatorBaseOptions<IN, W> & { reduce: ReduceFunction<IN & OUT>; process?: undefined; aggregate?: undefined });
+  constructor(options: WindowOperatorBaseOptions<IN, W> & { reduce: ReduceFunction<IN> & ReduceFunction<OUT>; process?: undefined; aggregate?: undefined });
   /** Full-window function: gets all elements of the window. */
   constructor(options: WindowOperatorBaseOptions<IN, W> & { process: ProcessWindowFunction<IN, OUT, K, W>; aggregate?: undefined; reduce?: undefined });
   constructor(options: WindowOperatorOptions<IN, OUT, K, W, R>);
@@ -441,7 +448,7 @@ export class WindowOperator<IN, OUT, K extends Key = Key, W extends Window = Win
   // The hot path: non-merging event-time windows with the default trigger. It does what
   // EventTimeTrigger.onElement and the cleanup timer would do, but registers both timers only when the
   // (key, window) entry is created: until the window fires that timer is in place anyway, and after it
-  // fired a late element fires the window at once.
+  // fired a late element fires the window at once (watermarks only go up, except across a restore).
   private processFast(batch: Batch<IN>): void {
     const values = batch.values;
     const timestamps = batch.timestamps;
@@ -452,6 +459,9 @@ export class WindowOperator<IN, OUT, K extends Key = Key, W extends Window = Win
     const timers = this.eventTimers;
     const lateness = this.allowedLateness;
     const wm = this.currentWatermark;
+    // After a restore the watermark starts low again, and windows whose end timer fired before the
+    // snapshot need it anew, as EventTimeTrigger registers it on every element.
+    const replaying = wm < this.restoredWatermark;
     const n = values.length;
     for (let i = 0; i < n; i++) {
       const value = values[i]!;
@@ -467,11 +477,11 @@ export class WindowOperator<IN, OUT, K extends Key = Key, W extends Window = Win
         skipped = false;
         const ns = assigner.namespaceOf(w);
         contents.setNamespace(ns);
-        if (contents.add(value)) {
-          if (max > wm) timers.register(max, key, ns);
-          if (lateness > 0) timers.register(max + lateness, key, ns);
-        }
-        if (max <= wm) this.emitWindow(key, w, ns, ns);
+        const created = contents.add(value);
+        if (max > wm) {
+          if (created || replaying) timers.register(max, key, ns);
+        } else this.emitWindow(key, w, ns, ns);
+        if (created && lateness > 0) timers.register(max + lateness, key, ns);
       }
       if (skipped && ts + lateness <= wm) this.onLate(value, ts);
     }
@@ -744,24 +754,33 @@ export class WindowOperator<IN, OUT, K extends Key = Key, W extends Window = Win
   }
 
   protected override snapshotExtra(): unknown {
-    if (!this.merging) return undefined;
-    const assigner = this.merging;
-    const sets: MergingSnapshot['sets'] = [];
-    for (const [key, set] of this.mergingSets) {
-      sets.push([key, set.entries().map(([w, s]) => [assigner.namespaceOf(w), assigner.namespaceOf(s)])]);
+    const wm = this.currentWatermark;
+    const snapshot: WindowOperatorExtraSnapshot = {
+      version: 1,
+      // As text when infinite, so the snapshot survives JSON.
+      watermark: Number.isFinite(wm) ? wm : String(wm),
+      sets: [],
+    };
+    if (this.merging) {
+      const assigner = this.merging;
+      for (const [key, set] of this.mergingSets) {
+        snapshot.sets.push([key, set.entries().map(([w, st]) => [assigner.namespaceOf(w), assigner.namespaceOf(st)])]);
+      }
     }
-    const snapshot: MergingSnapshot = { version: 1, sets };
     return snapshot;
   }
 
   protected override restoreExtra(extra: unknown): void {
     if (extra === undefined || extra === null) return;
-    const s = extra as MergingSnapshot;
+    const s = extra as WindowOperatorExtraSnapshot;
     if (s.version !== 1) {
       throw new WeirError(`window operator snapshot version ${String(s.version)} is not readable by this weir`, {
         domain: 'user', origin: this.name, hint: 'restore with the weir version that wrote it, or start without state',
       });
     }
+    // Several snapshots may be restored into one subtask after rescaling: replay until the latest.
+    this.restoredWatermark = Math.max(this.restoredWatermark, Number(s.watermark));
+    if (s.sets.length === 0) return;
     const assigner = this.merging;
     if (!assigner) {
       throw new WeirError('the snapshot holds merging (session) windows but this window operator does not merge', {

@@ -1,0 +1,709 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { open } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import type { Key } from '../core/keys.js';
+import { DEFAULT_MAX_PARALLELISM, keyGroupOf } from '../core/keys.js';
+import { ExternalError, UserError, WeirError } from '../core/errors.js';
+import type {
+  AggregatingStateDescriptor, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ReducingState,
+  ReducingStateDescriptor, StateDescriptor, StateTtlConfig, ValueState, ValueStateDescriptor,
+} from './descriptors.js';
+import type { AccumulatingState, KeyedStateBackend, KeyedStateSnapshot, Namespace, Namespaced } from './heap-backend.js';
+import { VOID_NAMESPACE } from './heap-backend.js';
+
+/** Options of {@link LmdbKeyedStateBackend}. */
+export interface LmdbStateBackendOptions {
+  /** Number of key groups; must match the job's (and any snapshot restored into it). Default 128. */
+  maxParallelism?: number;
+  /** Processing-time clock for TTL. Default `Date.now`. */
+  clock?: () => number;
+  /**
+   * Entries (read or written) held decoded in the write-back cache before it is flushed to LMDB and
+   * emptied. Bounds the heap the backend uses. Default 100 000.
+   */
+  cacheEntries?: number;
+  /**
+   * Open what the directory already holds (e.g. a native checkpoint copied there) instead of starting
+   * empty. Default false: a working directory left by a crashed run is wiped, as recovery goes through
+   * a checkpoint.
+   */
+  keepExisting?: boolean;
+}
+
+/** File name of the LMDB environment inside a working or checkpoint directory. */
+export const LMDB_DATA_FILE = 'data.mdb';
+
+const META_MAX_PARALLELISM = 'maxParallelism';
+const META_STATE_PREFIX = 'state:';
+const WRITE_BATCH = 50_000;
+const MAX_KEY_BYTES = 1900;
+
+interface StateMeta { id: number; kind: StateDescriptor['kind']; timestamped: boolean }
+
+/**
+ * A decoded value in the write-back cache. `v === undefined` means absent (a tombstone when dirty);
+ * `t` is the TTL timestamp when the state is timestamped.
+ */
+interface Entry { v: unknown; t: number; dirty: boolean }
+
+/**
+ * Keyed state in an LMDB environment on disk, for state larger than memory. Same contract as
+ * `HeapKeyedStateBackend` (both pass `runKeyedStateBackendContract`), and the same snapshot format, so a
+ * job can switch backends across a restore.
+ *
+ * Reads are synchronous (LMDB is memory-mapped); writes and reads go through a bounded write-back cache
+ * of decoded values, which is written to LMDB in one transaction and emptied when it is full, on
+ * `flush()`, `snapshot()`, `checkpoint()` and `close()`. The environment is opened without fsync: the
+ * working directory is scratch space, and recovery always goes through a snapshot or a native checkpoint.
+ *
+ * LMDB keys are `stateId | namespace | keyGroup | key`, so one state, one namespace of a state, or one key
+ * group of a namespace is a contiguous range. Values are msgpack (with structured clone, so `Map`, `Set`,
+ * `bigint` and `undefined` survive); TTL states store `[timestamp, value]`.
+ *
+ * As on the heap, a value returned by a read may be changed in place (the window operator keeps its
+ * accumulators in a mutable box): objects handed out are written back on the next flush. Such a change
+ * is kept only if made before state of another key or namespace is read (which may flush and empty the
+ * cache); otherwise call `update`.
+ *
+ * @example
+ * const backend = new LmdbKeyedStateBackend('/var/weir/state/job-1/window-0', { maxParallelism: 128 });
+ * const count = backend.getValueState(valueState<number>('count', { defaultValue: 0 }));
+ * backend.setCurrentKey('user-7');
+ * count.update(count.value()! + 1);
+ * await backend.checkpoint('/var/weir/checkpoints/17/window-0'); // or: const snap = backend.snapshot();
+ * backend.close();
+ */
+export class LmdbKeyedStateBackend implements KeyedStateBackend {
+  readonly maxParallelism: number;
+  private readonly clock: () => number;
+  private readonly capacity: number;
+  private readonly env: RootDatabase;
+  private readonly db: Database<unknown, Buffer>;
+  private readonly meta: Database<unknown, string>;
+  private readonly tables = new Map<string, DiskTable>();
+  private currentKey: Key = null;
+  private cached = 0;
+  private nextId = 1;
+  private closed = false;
+  /** Scratch space for encoding keys; LMDB copies a key before `get` returns. */
+  readonly scratch = Buffer.allocUnsafe(MAX_KEY_BYTES + 64);
+
+  /**
+   * Opens (creating it if needed) the working directory of one operator subtask.
+   * @throws ExternalError when LMDB cannot open the directory.
+   */
+  constructor(readonly dir: string, options: LmdbStateBackendOptions = {}) {
+    this.maxParallelism = options.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+    this.clock = options.clock ?? Date.now;
+    this.capacity = Math.max(16, options.cacheEntries ?? 100_000);
+    if (this.maxParallelism < 1 || this.maxParallelism > 0xffff) {
+      throw new UserError(`maxParallelism ${this.maxParallelism} is out of range for the LMDB state backend`, {
+        origin: 'state:lmdb', hint: 'use a max parallelism between 1 and 65535',
+      });
+    }
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      if (!options.keepExisting) {
+        for (const f of [LMDB_DATA_FILE, 'lock.mdb']) fs.rmSync(path.join(dir, f), { force: true });
+      }
+      // Options the typings lack: no read-ahead (access to state larger than memory is random) and
+      // msgpack with structured clone (keeps Map, Set, bigint and undefined).
+      const envOptions = { path: dir, noSync: true, noMetaSync: true, noReadAhead: true, maxDbs: 4 };
+      this.env = open(envOptions);
+      const dbOptions = { keyEncoding: 'binary' as const, encoding: 'msgpack' as const, encoder: { structuredClone: true } };
+      this.db = this.env.openDB<unknown, Buffer>('state', dbOptions);
+      this.meta = this.env.openDB<unknown, string>('meta', { encoding: 'msgpack' });
+    } catch (err) {
+      throw new ExternalError(`cannot open LMDB state directory ${dir}: ${(err as Error).message}`, {
+        origin: 'state:lmdb', cause: err, hint: 'check that the directory is writable and has free space',
+      });
+    }
+    const stored = this.meta.get(META_MAX_PARALLELISM) as number | undefined;
+    if (stored !== undefined && stored !== this.maxParallelism) {
+      this.env.close().catch(() => {});
+      throw new WeirError(
+        `state in ${dir} was written with max parallelism ${stored}, the job now has ${this.maxParallelism}`,
+        { domain: 'user', origin: 'state:lmdb', hint: 'max parallelism is fixed for the life of a job\'s state; set it back' },
+      );
+    }
+    if (stored === undefined) this.meta.putSync(META_MAX_PARALLELISM, this.maxParallelism);
+    for (const { key, value } of this.meta.getRange({ start: META_STATE_PREFIX, end: META_STATE_PREFIX + '\uffff' })) {
+      const m = value as StateMeta;
+      const name = key.slice(META_STATE_PREFIX.length);
+      this.tables.set(name, new DiskTable(this, name, m, m.timestamped ? { ttlMs: Number.POSITIVE_INFINITY } : undefined));
+      this.nextId = Math.max(this.nextId, m.id + 1);
+    }
+  }
+
+  /**
+   * Opens a working directory on a copy of a native checkpoint written by {@link checkpoint}.
+   * The working directory's previous contents are replaced.
+   */
+  static fromCheckpoint(checkpointDir: string, dir: string, options: Omit<LmdbStateBackendOptions, 'keepExisting'> = {}): LmdbKeyedStateBackend {
+    const src = path.join(checkpointDir, LMDB_DATA_FILE);
+    if (!fs.existsSync(src)) {
+      throw new UserError(`${checkpointDir} holds no LMDB state checkpoint (no ${LMDB_DATA_FILE})`, {
+        origin: 'state:lmdb', hint: 'pass a directory written by LmdbKeyedStateBackend.checkpoint()',
+      });
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    fs.rmSync(path.join(dir, 'lock.mdb'), { force: true });
+    fs.copyFileSync(src, path.join(dir, LMDB_DATA_FILE));
+    return new LmdbKeyedStateBackend(dir, { ...options, keepExisting: true });
+  }
+
+  setCurrentKey(key: Key): void {
+    this.currentKey = key;
+  }
+  getCurrentKey(): Key {
+    return this.currentKey;
+  }
+
+  getValueState<T>(desc: ValueStateDescriptor<T>): ValueState<T> & Namespaced {
+    const t = this.table(desc);
+    const dflt = desc.defaultValue;
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      value: () => {
+        const v = t.get(this.currentKey) as T | undefined;
+        return v === undefined ? dflt : v;
+      },
+      update: (v) => (v === undefined || v === null ? t.remove(this.currentKey) : t.put(this.currentKey, v)),
+      clear: () => t.remove(this.currentKey),
+    };
+  }
+
+  getListState<T>(desc: ListStateDescriptor<T>): ListState<T> & Namespaced {
+    const t = this.table(desc);
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      get: () => (t.get(this.currentKey) as T[] | undefined) ?? [],
+      add: (v) => {
+        const list = t.get(this.currentKey) as T[] | undefined;
+        if (list) { list.push(v); t.touch(this.currentKey); } else t.put(this.currentKey, [v]);
+      },
+      addAll: (vs) => {
+        if (vs.length === 0) return;
+        const list = t.get(this.currentKey) as T[] | undefined;
+        if (list) { list.push(...vs); t.touch(this.currentKey); } else t.put(this.currentKey, [...vs]);
+      },
+      update: (vs) => (vs.length === 0 ? t.remove(this.currentKey) : t.put(this.currentKey, [...vs])),
+      clear: () => t.remove(this.currentKey),
+    };
+  }
+
+  getMapState<K, V>(desc: MapStateDescriptor<K, V>): MapState<K, V> & Namespaced {
+    const t = this.table(desc);
+    const map = (): Map<K, V> | undefined => t.get(this.currentKey) as Map<K, V> | undefined;
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      get: (k) => map()?.get(k),
+      put: (k, v) => {
+        const m = map();
+        if (m) { m.set(k, v); t.touch(this.currentKey); } else t.put(this.currentKey, new Map([[k, v]]));
+      },
+      remove: (k) => {
+        const m = map();
+        if (!m) return;
+        m.delete(k);
+        if (m.size === 0) t.remove(this.currentKey);
+      },
+      contains: (k) => map()?.has(k) ?? false,
+      entries: () => [...(map()?.entries() ?? [])],
+      keys: () => [...(map()?.keys() ?? [])],
+      values: () => [...(map()?.values() ?? [])],
+      isEmpty: () => (map()?.size ?? 0) === 0,
+      clear: () => t.remove(this.currentKey),
+    };
+  }
+
+  getReducingState<T>(desc: ReducingStateDescriptor<T>): ReducingState<T> & Namespaced {
+    const t = this.table(desc);
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      get: () => t.get(this.currentKey) as T | undefined,
+      add: (v) => {
+        const cur = t.get(this.currentKey) as T | undefined;
+        t.put(this.currentKey, cur === undefined ? v : desc.reduce(cur, v));
+      },
+      clear: () => t.remove(this.currentKey),
+    };
+  }
+
+  getAggregatingState<IN, ACC, OUT>(desc: AggregatingStateDescriptor<IN, ACC, OUT>): AccumulatingState<IN, ACC, OUT> {
+    const t = this.table(desc);
+    const agg = desc.aggregate;
+    return {
+      setNamespace: (ns) => t.setNamespace(ns),
+      get: () => {
+        const acc = t.get(this.currentKey) as ACC | undefined;
+        return acc === undefined ? undefined : agg.getResult(acc);
+      },
+      add: (v) => {
+        const acc = t.get(this.currentKey) as ACC | undefined;
+        t.put(this.currentKey, agg.add(v, acc === undefined ? agg.createAccumulator() : acc));
+      },
+      clear: () => t.remove(this.currentKey),
+      getAccumulator: () => t.get(this.currentKey) as ACC | undefined,
+      setAccumulator: (acc) => t.put(this.currentKey, acc),
+    };
+  }
+
+  /** Keys that have a value in a state (in any namespace). Flushes the cache, then scans the state. */
+  keys(stateName: string): Key[] {
+    const t = this.tables.get(stateName);
+    if (!t) return [];
+    this.flush();
+    const out = new Set<Key>();
+    for (const k of this.db.getKeys(t.range())) out.add(decodeStorageKey(k).key);
+    return [...out];
+  }
+
+  /** Number of (namespace, key) entries in one state, or in all of them. Flushes the cache, then counts. */
+  size(stateName?: string): number {
+    this.flush();
+    let n = 0;
+    for (const [name, t] of this.tables) {
+      if (stateName !== undefined && name !== stateName) continue;
+      n += this.db.getCount(t.range());
+    }
+    return n;
+  }
+
+  /** Drops every expired TTL entry, scanning each TTL state on disk. */
+  cleanupExpired(): number {
+    this.evictAll();
+    const now = this.clock();
+    let dropped = 0;
+    for (const t of this.tables.values()) {
+      if (!t.ttl) continue;
+      const ttlMs = t.ttl.ttlMs;
+      const expired: Buffer[] = [];
+      for (const { key, value } of this.db.getRange(t.range())) {
+        if (now - (value as [number, unknown])[0] >= ttlMs) expired.push(Buffer.from(key));
+      }
+      for (let i = 0; i < expired.length; i += WRITE_BATCH) {
+        this.write(() => { for (const k of expired.slice(i, i + WRITE_BATCH)) this.db.removeSync(k); });
+      }
+      dropped += expired.length;
+    }
+    return dropped;
+  }
+
+  /** The whole state in the portable snapshot format (same as the heap backend's). Flushes first. */
+  snapshot(): KeyedStateSnapshot {
+    this.flush();
+    const states: KeyedStateSnapshot['states'] = [];
+    for (const [name, t] of this.tables) {
+      const entries: [Namespace, Key, unknown, number?][] = [];
+      for (const { key, value } of this.db.getRange(t.range())) {
+        const { ns, key: k } = decodeStorageKey(key);
+        if (t.ttl) {
+          const [ts, v] = value as [number, unknown];
+          entries.push([ns, k, encodeValue(t.kind, v), ts]);
+        } else entries.push([ns, k, encodeValue(t.kind, value)]);
+      }
+      states.push({ name, kind: t.kind, entries });
+    }
+    return { version: 1, maxParallelism: this.maxParallelism, states };
+  }
+
+  /**
+   * Restores a portable snapshot (from either backend). With `ownsKeyGroup`, only the keys of this
+   * subtask's key groups are kept, so a job can be restored at another parallelism.
+   */
+  restore(snapshot: KeyedStateSnapshot, ownsKeyGroup?: (keyGroup: number) => boolean): void {
+    if (snapshot.version !== 1) {
+      throw new WeirError(`keyed state snapshot version ${String(snapshot.version)} is not readable by this weir`, {
+        domain: 'user', hint: 'restore with the weir version that wrote it, or start without state',
+      });
+    }
+    if (snapshot.maxParallelism !== this.maxParallelism) {
+      throw new WeirError(
+        `state was written with max parallelism ${snapshot.maxParallelism}, the job now has ${this.maxParallelism}`,
+        { domain: 'user', hint: 'max parallelism is fixed for the life of a job\'s state; set it back' },
+      );
+    }
+    this.evictAll();
+    const now = this.clock();
+    for (const s of snapshot.states) {
+      let t = this.tables.get(s.name);
+      if (!t) t = this.createTable(s.name, s.kind, undefined);
+      if (!t.ttl && s.entries.some((e) => e[3] !== undefined)) t.enableTtl({ ttlMs: Number.POSITIVE_INFINITY });
+      const table = t;
+      for (let i = 0; i < s.entries.length; i += WRITE_BATCH) {
+        this.write(() => {
+          const end = Math.min(s.entries.length, i + WRITE_BATCH);
+          for (let j = i; j < end; j++) {
+            const [ns, k, v, ts] = s.entries[j]!;
+            const kg = keyGroupOf(k, this.maxParallelism);
+            if (ownsKeyGroup && !ownsKeyGroup(kg)) continue;
+            const value = decodeValue(s.kind, v);
+            this.db.putSync(table.encodeKey(ns, k, kg), table.ttl ? [ts ?? now, value] : value);
+          }
+        });
+      }
+    }
+  }
+
+  /** Writes every changed cached value to LMDB in one transaction; the cache keeps its (now clean) values. */
+  flush(): void {
+    this.assertOpen();
+    const dirty: [Buffer, unknown][] = [];
+    for (const t of this.tables.values()) t.collectDirty(dirty);
+    if (dirty.length === 0) return;
+    // Sorted keys turn B-tree inserts into an in-order walk over pages.
+    dirty.sort((a, b) => Buffer.compare(a[0], b[0]));
+    this.write(() => {
+      for (const [k, v] of dirty) {
+        if (v === undefined) this.db.removeSync(k);
+        else this.db.putSync(k, v);
+      }
+    });
+  }
+
+  /**
+   * Native checkpoint: flushes, then copies the LMDB environment (a consistent read snapshot, so
+   * processing may go on meanwhile) to `checkpointDir/data.mdb`. Far cheaper than `snapshot()` for large
+   * state, but only this backend reads it back, with {@link LmdbKeyedStateBackend.fromCheckpoint}, at the
+   * same parallelism (rescaling goes through `snapshot()`/`restore()`).
+   */
+  async checkpoint(checkpointDir: string, compact = false): Promise<void> {
+    this.flush();
+    const target = path.join(checkpointDir, LMDB_DATA_FILE);
+    fs.mkdirSync(checkpointDir, { recursive: true });
+    fs.rmSync(target, { force: true });
+    try {
+      await this.env.backup(target, compact);
+    } catch (err) {
+      throw new ExternalError(`cannot write LMDB state checkpoint to ${checkpointDir}: ${(err as Error).message}`, {
+        origin: 'state:lmdb', cause: err, hint: 'check free space and permissions of the checkpoint directory',
+      });
+    }
+  }
+
+  /** Flushes and closes the environment; the directory keeps the state (open it with `keepExisting`). */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.env.close().catch(() => {});
+  }
+
+  /** @internal Called by a table before it caches one more entry. */
+  reserveCacheSlot(): void {
+    if (++this.cached > this.capacity) {
+      this.evictAll();
+      this.cached = 1;
+    }
+  }
+
+  /** @internal */
+  read(key: Buffer): unknown {
+    this.assertOpen();
+    return this.db.get(key);
+  }
+
+  /** @internal Rewrites one state's values (turning TTL timestamps on). */
+  rewriteState(t: DiskTable, rewrite: (v: unknown) => unknown): void {
+    const batch: [Buffer, unknown][] = [];
+    const drain = (): void => {
+      this.write(() => { for (const [k, v] of batch) this.db.putSync(k, v); });
+      batch.length = 0;
+    };
+    for (const { key, value } of this.db.getRange(t.range())) {
+      batch.push([Buffer.from(key), rewrite(value)]);
+      if (batch.length >= WRITE_BATCH) drain();
+    }
+    if (batch.length > 0) drain();
+  }
+
+  /** @internal */
+  saveMeta(name: string, m: StateMeta): void {
+    this.meta.putSync(META_STATE_PREFIX + name, m);
+  }
+
+  /** Flushes, then empties the cache. */
+  private evictAll(): void {
+    this.flush();
+    for (const t of this.tables.values()) t.clearCache();
+    this.cached = 0;
+  }
+
+  private write(fn: () => void): void {
+    try {
+      this.db.transactionSync(fn);
+    } catch (err) {
+      if (err instanceof WeirError) throw err;
+      throw new ExternalError(`writing keyed state to LMDB in ${this.dir} failed: ${(err as Error).message}`, {
+        origin: 'state:lmdb', cause: err, hint: 'check free disk space in the state directory',
+      });
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new WeirError(`LMDB state backend in ${this.dir} is closed`, { domain: 'internal', origin: 'state:lmdb' });
+    }
+  }
+
+  private createTable(name: string, kind: StateDescriptor['kind'], ttl: StateTtlConfig | undefined): DiskTable {
+    const m: StateMeta = { id: this.nextId++, kind, timestamped: ttl !== undefined };
+    if (m.id > 0xffff) {
+      throw new UserError(`too many keyed states in one operator (more than ${0xffff})`, {
+        origin: 'state:lmdb', hint: 'reuse state descriptors instead of creating one per key or window',
+      });
+    }
+    this.saveMeta(name, m);
+    const t = new DiskTable(this, name, m, ttl);
+    this.tables.set(name, t);
+    return t;
+  }
+
+  private table(desc: StateDescriptor): DiskTable {
+    const t = this.tables.get(desc.name);
+    if (!t) return this.createTable(desc.name, desc.kind, desc.ttl);
+    if (t.kind !== desc.kind) {
+      throw new WeirError(`state "${desc.name}" is already registered as ${t.kind} state, not ${desc.kind}`, {
+        domain: 'user', hint: 'give each state descriptor of an operator its own name',
+      });
+    }
+    if (desc.ttl) {
+      if (!t.ttl) t.enableTtl(desc.ttl);
+      else t.ttl = desc.ttl;
+    }
+    return t;
+  }
+
+  /** @internal */
+  now(): number {
+    return this.clock();
+  }
+}
+
+function encodeValue(kind: StateDescriptor['kind'], v: unknown): unknown {
+  return kind === 'map' ? [...(v as Map<unknown, unknown>).entries()] : v;
+}
+function decodeValue(kind: StateDescriptor['kind'], v: unknown): unknown {
+  return kind === 'map' ? new Map(v as [unknown, unknown][]) : v;
+}
+
+/** One state: its cached entries (namespace → key → entry) and its LMDB key range. */
+class DiskTable {
+  readonly kind: StateDescriptor['kind'];
+  readonly id: number;
+  ttl: StateTtlConfig | undefined;
+  private cache = new Map<Namespace, Map<Key, Entry>>();
+  private ns: Namespace = VOID_NAMESPACE;
+  private current: Map<Key, Entry> | undefined;
+
+  constructor(
+    private readonly backend: LmdbKeyedStateBackend,
+    readonly name: string,
+    private readonly meta: StateMeta,
+    ttl: StateTtlConfig | undefined,
+  ) {
+    this.kind = meta.kind;
+    this.id = meta.id;
+    this.ttl = ttl;
+  }
+
+  range(): { start: Buffer; end: Buffer } {
+    const start = Buffer.alloc(2);
+    start.writeUInt16BE(this.id);
+    const end = Buffer.alloc(3);
+    end.writeUInt16BE(this.id);
+    end[2] = 0xff; // no encoded namespace starts with 0xff
+    return { start, end };
+  }
+
+  enableTtl(ttl: StateTtlConfig): void {
+    if (!this.ttl) {
+      this.backend.flush();
+      this.clearCache();
+      const now = this.backend.now();
+      this.backend.rewriteState(this, (v) => [now, v]);
+      this.meta.timestamped = true;
+      this.backend.saveMeta(this.name, this.meta);
+    }
+    this.ttl = ttl;
+  }
+
+  setNamespace(ns: Namespace): void {
+    if (ns !== this.ns) {
+      this.ns = ns;
+      this.current = this.cache.get(ns);
+    }
+  }
+
+  clearCache(): void {
+    this.cache = new Map();
+    this.current = undefined;
+  }
+
+  /** The key's cached entry, loading it from LMDB on a miss. */
+  private entry(key: Key): Entry {
+    let m = this.current ?? this.cache.get(this.ns);
+    let e = m?.get(key);
+    if (e !== undefined) return e;
+    this.backend.reserveCacheSlot(); // may empty every cache
+    m = this.nsMap();
+    const raw = this.backend.read(this.encodeKey(this.ns, key, keyGroupOf(key, this.backend.maxParallelism), true));
+    if (raw === undefined) e = { v: undefined, t: 0, dirty: false };
+    else if (this.ttl) e = { v: (raw as [number, unknown])[1], t: (raw as [number, unknown])[0], dirty: false };
+    else e = { v: raw, t: 0, dirty: false };
+    m.set(key, e);
+    return e;
+  }
+
+  /** An entry to overwrite, without reading the old value. */
+  private blank(key: Key): Entry {
+    let e = (this.current ?? this.cache.get(this.ns))?.get(key);
+    if (e !== undefined) return e;
+    this.backend.reserveCacheSlot();
+    e = { v: undefined, t: 0, dirty: false };
+    this.nsMap().set(key, e);
+    return e;
+  }
+
+  private nsMap(): Map<Key, Entry> {
+    let m = this.current ?? this.cache.get(this.ns);
+    if (m === undefined) {
+      m = new Map();
+      this.cache.set(this.ns, m);
+    }
+    this.current = m;
+    return m;
+  }
+
+  get(key: Key): unknown {
+    const e = this.entry(key);
+    if (e.v === undefined) return undefined;
+    if (this.ttl) {
+      const now = this.backend.now();
+      if (now - e.t >= this.ttl.ttlMs) {
+        if (this.ttl.visibility !== 'ReturnExpiredIfNotCleanedUp') {
+          this.remove(key);
+          return undefined;
+        }
+      } else if (this.ttl.updateType === 'OnReadAndWrite') {
+        e.t = now;
+        e.dirty = true;
+      }
+    }
+    // The caller may change an object in place, as it may on the heap: write it back on flush.
+    if (typeof e.v === 'object') e.dirty = true;
+    return e.v;
+  }
+
+  put(key: Key, value: unknown): void {
+    const e = this.blank(key);
+    e.v = value;
+    if (this.ttl) e.t = this.backend.now();
+    e.dirty = true;
+  }
+
+  /** Restarts the TTL clock after an in-place change (list append, map put). */
+  touch(key: Key): void {
+    if (!this.ttl) return;
+    const e = this.entry(key);
+    if (e.v !== undefined) { e.t = this.backend.now(); e.dirty = true; }
+  }
+
+  remove(key: Key): void {
+    const e = this.blank(key);
+    e.v = undefined;
+    e.dirty = true;
+  }
+
+  collectDirty(out: [Buffer, unknown][]): void {
+    const mp = this.backend.maxParallelism;
+    for (const [ns, m] of this.cache) {
+      for (const [k, e] of m) {
+        if (!e.dirty) continue;
+        e.dirty = false;
+        const stored = e.v === undefined ? undefined : this.ttl ? [e.t, e.v] : e.v;
+        out.push([this.encodeKey(ns, k, keyGroupOf(k, mp)), stored]);
+      }
+    }
+  }
+
+  /** `stateId u16 | namespace | keyGroup u16 | key`. With `scratch`, the result is only valid until the next call. */
+  encodeKey(ns: Namespace, key: Key, keyGroup: number, scratch = false): Buffer {
+    const buf = this.backend.scratch;
+    buf.writeUInt16BE(this.id, 0);
+    let off = writeKeyPart(buf, 2, ns);
+    buf.writeUInt16BE(keyGroup, off);
+    off = writeKeyPart(buf, off + 2, key);
+    return scratch ? buf.subarray(0, off) : Buffer.from(buf.subarray(0, off));
+  }
+}
+
+const T_NULL = 0, T_FALSE = 1, T_TRUE = 2, T_INT = 3, T_FLOAT = 4, T_BIGINT = 5, T_STRING = 6;
+
+/** Writes a key or namespace, tagged and length-prefixed so that no encoding is a prefix of another. */
+function writeKeyPart(buf: Buffer, off: number, v: Key): number {
+  switch (typeof v) {
+    case 'number':
+      if (Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
+        buf[off] = T_INT;
+        buf.writeInt32BE(v | 0, off + 1);
+        return off + 5;
+      }
+      buf[off] = T_FLOAT;
+      buf.writeDoubleBE(Number.isNaN(v) ? NaN : v, off + 1);
+      return off + 9;
+    case 'string':
+    case 'bigint': {
+      const s = typeof v === 'string' ? v : v.toString();
+      if (s.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(s) > MAX_KEY_BYTES - off) {
+        throw new UserError(`state key or namespace of ${Buffer.byteLength(s)} bytes is too long for the LMDB state backend`, {
+          origin: 'state:lmdb', hint: `keep keys and namespaces under ${MAX_KEY_BYTES - 16} bytes (hash long keys), or use the heap backend`,
+        });
+      }
+      buf[off] = typeof v === 'string' ? T_STRING : T_BIGINT;
+      const n = buf.write(s, off + 3, 'utf8');
+      buf.writeUInt16BE(n, off + 1);
+      return off + 3 + n;
+    }
+    case 'boolean':
+      buf[off] = v ? T_TRUE : T_FALSE;
+      return off + 1;
+    default:
+      if (v !== null) {
+        throw new UserError(`a state key must be a string, number, bigint, boolean or null, not ${typeof v}`, {
+          origin: 'state:lmdb', hint: 'return a primitive (or an array of them) from the key selector',
+        });
+      }
+      buf[off] = T_NULL;
+      return off + 1;
+  }
+}
+
+function readKeyPart(buf: Uint8Array, off: number): [Key, number] {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  switch (b[off]) {
+    case T_NULL: return [null, off + 1];
+    case T_FALSE: return [false, off + 1];
+    case T_TRUE: return [true, off + 1];
+    case T_INT: return [b.readInt32BE(off + 1), off + 5];
+    case T_FLOAT: return [b.readDoubleBE(off + 1), off + 9];
+    case T_STRING:
+    case T_BIGINT: {
+      const n = b.readUInt16BE(off + 1);
+      const s = b.toString('utf8', off + 3, off + 3 + n);
+      return [b[off] === T_STRING ? s : BigInt(s), off + 3 + n];
+    }
+    default:
+      throw new WeirError(`unknown key tag ${b[off]} in LMDB state`, { domain: 'internal', origin: 'state:lmdb' });
+  }
+}
+
+/** Splits an LMDB key back into (namespace, key group, key). */
+function decodeStorageKey(buf: Uint8Array): { ns: Namespace; keyGroup: number; key: Key } {
+  const [ns, off] = readKeyPart(buf, 2);
+  const keyGroup = (buf[off]! << 8) | buf[off + 1]!;
+  const [key] = readKeyPart(buf, off + 2);
+  return { ns: ns as Namespace, keyGroup, key };
+}
