@@ -161,3 +161,33 @@ test('a job without a sink is refused with a hint', () => {
   env.fromArray([1]).map((x) => x);
   assert.throws(() => env.execute(), /no sink/);
 });
+
+test('async map keeps order, holds watermarks behind pending calls, and falls back on failure', async () => {
+  const env = StreamExecutionEnvironment.create({ batchSize: 16 });
+  const ts = (n: number) => n * 100;
+  env.fromSource(fromGenerator(200, (n) => n), WatermarkStrategies.boundedOutOfOrderness<number>(0).withTimestampAssigner(ts))
+    .mapAsync(async (n) => {
+      await new Promise((r) => setTimeout(r, n % 7));
+      if (n === 13) throw new Error('model down');
+      return n * 2;
+    }, { concurrency: 8, timeoutMs: 1000, fallback: (n) => -n })
+    .keyBy(() => 'all')
+    .process({
+      processElement(v, ctx, out) {
+        // Every value must be seen before the watermark passes its timestamp.
+        if (ctx.timerService.currentWatermark() >= ctx.timestamp) out.collect(`late:${v}`);
+        out.collect(v);
+      },
+    })
+    .collect();
+  const job = env.execute();
+  await job.done;
+  const out = job.collected<number | string>().map((r) => r.value);
+  assert.deepEqual(out, Array.from({ length: 200 }, (_, n) => (n === 13 ? -13 : n * 2)));
+});
+
+test('async map without a fallback fails the job with the cause', async () => {
+  const env = StreamExecutionEnvironment.create();
+  env.fromArray([1, 2, 3]).mapAsync(async (n) => { if (n === 2) throw new Error('server said 503'); return n; }).collect();
+  await assert.rejects(env.execute().done, /server said 503/);
+});

@@ -11,6 +11,8 @@ import { IntervalJoinOperator } from '../operators/interval-join.js';
 import type { ProcessJoinContext } from '../operators/interval-join.js';
 import type { Collector, OutputTag, StreamOperator } from '../operators/operator.js';
 import { timestampsAndWatermarksOperator } from '../operators/timestamps.js';
+import { asyncBatchMapOperator, asyncMapOperator } from '../operators/async.js';
+import type { AsyncMapOptions } from '../operators/async.js';
 import type { Edge, Partitioning } from '../runtime/graph.js';
 import type { Sink } from '../runtime/sink.js';
 import { CollectSink, printSink } from '../runtime/sink.js';
@@ -69,6 +71,19 @@ export class DataStream<T> {
 
   flatMap<OUT>(fn: (value: T) => Iterable<OUT>): DataStream<OUT> {
     return this.transform('flatMap', () => flatMapOperator(fn));
+  }
+
+  /**
+   * Calls an asynchronous function per record with bounded concurrency, a timeout and an optional
+   * fallback, as Flink's async I/O.
+   */
+  mapAsync<OUT>(fn: (value: T) => Promise<OUT>, options: AsyncMapOptions<T, OUT> = {}): DataStream<OUT> {
+    return this.transform('mapAsync', () => asyncMapOperator(fn, options));
+  }
+
+  /** Calls an asynchronous function once per batch (micro-batched scoring); one result per record, in order. */
+  mapBatchAsync<OUT>(fn: (values: T[]) => Promise<OUT[]>, options: { timeoutMs?: number; fallback?: (values: T[], error: unknown) => OUT[] } = {}): DataStream<OUT> {
+    return this.transform('mapBatchAsync', () => asyncBatchMapOperator(fn, options));
   }
 
   /** Per-record logic with side outputs (no keyed state: use `keyBy(...).process(...)` for that). */

@@ -55,7 +55,12 @@ export interface StreamOperator<IN, OUT> {
   /** True for operators that assign timestamps and watermarks themselves. */
   readonly generatesWatermarks?: boolean;
   open?(ctx: OperatorContext): void | Promise<void>;
-  processBatch(batch: Batch<IN>, out: Output<OUT>): void;
+  /**
+   * Processes a batch. An operator that must wait (a model server, a lookup) may return a promise: the
+   * runtime then holds every later batch, watermark and barrier of this operator until it settles, and
+   * emits what the operator produced in the meantime.
+   */
+  processBatch(batch: Batch<IN>, out: Output<OUT>): void | Promise<void>;
   /** Called when the operator's input watermark advances; may emit (e.g. fire windows). */
   onWatermark?(watermark: number, out: Output<OUT>): void;
   /** Called once a time asked for with `ProcessingTimeService.scheduleAt` has been reached. */
@@ -72,8 +77,8 @@ export interface StreamOperator<IN, OUT> {
 export interface TwoInputStreamOperator<IN1, IN2, OUT> {
   readonly name: string;
   open?(ctx: OperatorContext): void | Promise<void>;
-  processBatch1(batch: Batch<IN1>, out: Output<OUT>): void;
-  processBatch2(batch: Batch<IN2>, out: Output<OUT>): void;
+  processBatch1(batch: Batch<IN1>, out: Output<OUT>): void | Promise<void>;
+  processBatch2(batch: Batch<IN2>, out: Output<OUT>): void | Promise<void>;
   onWatermark?(watermark: number, out: Output<OUT>): void;
   onProcessingTime?(now: number, out: Output<OUT>): void;
   endInput?(out: Output<OUT>): void;

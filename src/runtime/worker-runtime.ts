@@ -309,6 +309,7 @@ class Instance {
   /** Sink committables pre-committed for checkpoints not yet complete, oldest first. */
   private pendingCommit: { id: number; committables: unknown }[] = [];
   private restoredState: SubtaskState | undefined;
+  private asyncPending = false;
 
   constructor(private readonly rt: WorkerRuntime, readonly node: GraphNode, readonly subtask: number) {
     this.finished = new Promise((r) => { this.resolveFinished = r; });
@@ -430,13 +431,13 @@ class Instance {
   }
 
   busy(): boolean {
-    return this.pendingWrites > 0;
+    return this.pendingWrites > 0 || this.asyncPending;
   }
 
   // ---- input ---------------------------------------------------------------------------------------
 
   receiveBatch(edge: number, sender: number, batch: Batch<any>): void {
-    if (this.aligning !== undefined && this.blocked[this.channel(edge, sender)]) {
+    if (this.held(edge, sender)) {
       this.buffered.push(() => this.receiveBatch(edge, sender, batch));
       return;
     }
@@ -453,21 +454,62 @@ class Instance {
       }
       return;
     }
+    let r: void | Promise<void>;
     try {
-      if (this.op) this.op.processBatch(batch, this.out);
+      if (this.op) r = this.op.processBatch(batch, this.out);
       else {
         const input = this.channelInput[this.channel(edge, sender)]!;
-        if (input === 0) this.op2!.processBatch1(batch, this.out);
-        else this.op2!.processBatch2(batch, this.out);
+        if (input === 0) r = this.op2!.processBatch1(batch, this.out);
+        else r = this.op2!.processBatch2(batch, this.out);
       }
-      this.out.flush();
+      if (r === undefined) this.out.flush();
     } catch (err) {
       throw wrap(err, node.name);
+    }
+    if (r !== undefined) this.awaitOperator(r);
+  }
+
+  /**
+   * An asynchronous operator (model scoring, lookups) returned a promise: everything after this batch on
+   * every input waits until it settles, so order, watermarks and barriers stay as they were.
+   */
+  private awaitOperator(work: Promise<void>): void {
+    this.asyncPending = true;
+    work.then(
+      () => {
+        this.asyncPending = false;
+        try {
+          this.out.flush();
+          this.replayHeld();
+        } catch (err) {
+          this.rt.fail(wrap(err, this.node.name));
+        }
+        this.rt.releaseWaiters();
+      },
+      (err: unknown) => this.rt.fail(wrap(err, this.node.name)),
+    );
+  }
+
+  /** True while messages on this channel must wait: barrier alignment, or an asynchronous batch in progress. */
+  private held(edge: number, sender: number): boolean {
+    return this.asyncPending || (this.aligning !== undefined && this.blocked[this.channel(edge, sender)] === true);
+  }
+
+  private replayHeld(): void {
+    const replay = this.buffered;
+    this.buffered = [];
+    for (let i = 0; i < replay.length; i++) {
+      replay[i]!();
+      if (this.asyncPending) {
+        // Another asynchronous batch started: the rest waits for it, in order.
+        this.buffered.push(...replay.slice(i + 1));
+        return;
+      }
     }
   }
 
   receiveWatermark(edge: number, sender: number, wm: number): void {
-    if (this.aligning !== undefined && this.blocked[this.channel(edge, sender)]) {
+    if (this.held(edge, sender)) {
       this.buffered.push(() => this.receiveWatermark(edge, sender, wm));
       return;
     }
@@ -476,7 +518,7 @@ class Instance {
   }
 
   receiveIdle(edge: number, sender: number, idle: boolean): void {
-    if (this.aligning !== undefined && this.blocked[this.channel(edge, sender)]) {
+    if (this.held(edge, sender)) {
       this.buffered.push(() => this.receiveIdle(edge, sender, idle));
       return;
     }
@@ -488,7 +530,7 @@ class Instance {
 
   receiveEnd(edge: number, sender: number): void {
     const ch = this.channel(edge, sender);
-    if (this.aligning !== undefined && this.blocked[ch]) {
+    if (this.held(edge, sender)) {
       this.buffered.push(() => this.receiveEnd(edge, sender));
       return;
     }
@@ -504,7 +546,7 @@ class Instance {
 
   receiveBarrier(edge: number, sender: number, id: number): void {
     const ch = this.channel(edge, sender);
-    if (this.aligning !== undefined && this.blocked[ch]) {
+    if (this.held(edge, sender)) {
       this.buffered.push(() => this.receiveBarrier(edge, sender, id));
       return;
     }
@@ -537,9 +579,7 @@ class Instance {
       this.broadcastBarrier(id);
       this.aligning = undefined;
       this.blocked.fill(false);
-      const replay = this.buffered;
-      this.buffered = [];
-      for (const fn of replay) fn();
+      if (!this.asyncPending) this.replayHeld();
       if (this.aligning === undefined && this.ended === this.channelInput.length && !this.done) void this.finish();
     } catch (err) {
       this.rt.fail(wrap(err, this.node.name));

@@ -82,9 +82,17 @@ export class OperatorHarness<IN, OUT> {
   processBatch(batch: Batch<IN>): void {
     const sel = this.options.keySelector;
     const keyed = sel && !batch.keys ? { ...batch, keys: batch.values.map((v) => normalizeKey(sel(v))) } : batch;
-    this.operator.processBatch(keyed, this.out);
-    this.out.flush();
+    const r = this.operator.processBatch(keyed, this.out);
+    if (r) this.pending = this.pending.then(() => r).then(() => this.out.flush());
+    else this.out.flush();
   }
+
+  /** Waits for asynchronous batches (operators whose `processBatch` returned a promise). */
+  async settled(): Promise<void> {
+    await this.pending;
+  }
+
+  private pending: Promise<void> = Promise.resolve();
 
   processWatermark(watermark: number): void {
     this.operator.onWatermark?.(watermark, this.out);
