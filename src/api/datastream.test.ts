@@ -191,3 +191,25 @@ test('async map without a fallback fails the job with the cause', async () => {
   env.fromArray([1, 2, 3]).mapAsync(async (n) => { if (n === 2) throw new Error('server said 503'); return n; }).collect();
   await assert.rejects(env.execute().done, /server said 503/);
 });
+
+test('checkpoints across worker threads complete and leave results unchanged', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { clickCountsCheckpointed } = await import('./testing/fixture-jobs.js');
+  const dir = mkdtempSync(join(tmpdir(), 'weir-wcp-'));
+  try {
+    const plain = clickCounts.execute({ args: { n: 30_000 }, parallelism: 1, threads: false });
+    await plain.done;
+    const job = clickCountsCheckpointed.execute({ args: { n: 30_000, dir }, parallelism: 2 });
+    await job.done;
+    const key = (v: { user: number; windowEnd: number; count: number }) => `${v.user}:${v.windowEnd}:${v.count}`;
+    const a = sortBy(plain.collected<{ user: number; windowEnd: number; count: number }>('counts').map((r) => r.value), key);
+    const b = sortBy(job.collected<{ user: number; windowEnd: number; count: number }>('counts').map((r) => r.value), key);
+    assert.deepEqual(b, a);
+    const m = job.checkpoints();
+    assert.ok(m && m.completed >= 3, `only ${m?.completed} checkpoints completed`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,3 +1,4 @@
+import { basename, dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { JobGraph } from './graph.js';
 import { CheckpointStorage } from './checkpoint-storage.js';
@@ -41,12 +42,13 @@ export class CheckpointCoordinator {
   private writing: Promise<void> = Promise.resolve();
   private readonly expected: number;
   private stopped = false;
+  private readonly savepoints = new Map<number, { target: string; resolve: (r: { path: string; id: number }) => void; reject: (e: unknown) => void }>();
 
   constructor(private readonly graph: JobGraph, private readonly hooks: CoordinatorHooks) {
     const cfg = graph.checkpointing!;
     this.storage = new CheckpointStorage(cfg.dir, cfg.retain ?? 3, hooks.log);
     this.expected = graph.nodes.reduce((n, node) => n + node.parallelism, 0);
-    this.restored = this.storage.latest();
+    this.restored = cfg.restoreFrom ? loadSavepoint(cfg.restoreFrom, hooks.log) : this.storage.latest();
     if (this.restored) checkCompatible(graph, this.restored, cfg.dir);
     this.nextId = (this.restored?.id ?? 0) + 1;
     this.metrics = {
@@ -60,6 +62,19 @@ export class CheckpointCoordinator {
     const interval = this.graph.checkpointing!.intervalMs;
     this.timer = setInterval(() => this.trigger(), interval);
     this.timer.unref();
+  }
+
+  /**
+   * Takes a savepoint: a checkpoint now, also written to `targetDir` (kept until you delete it), to start
+   * the job from later with `restoreFrom`.
+   */
+  async savepoint(targetDir: string): Promise<{ path: string; id: number }> {
+    if (this.stopped) throw new UserError('the job is finishing; no savepoint can be taken any more');
+    while (this.inFlight) await new Promise((r) => setTimeout(r, 5));
+    const id = this.nextId;
+    const done = new Promise<{ path: string; id: number }>((resolve, reject) => this.savepoints.set(id, { target: targetDir, resolve, reject }));
+    this.trigger();
+    return done;
   }
 
   trigger(): void {
@@ -106,6 +121,8 @@ export class CheckpointCoordinator {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    for (const sp of this.savepoints.values()) sp.reject(new UserError('the job stopped before the savepoint completed'));
+    this.savepoints.clear();
   }
 
   private async persist(id: number, started: number, subtasks: SubtaskState[], final: boolean, alignMs: number): Promise<void> {
@@ -115,6 +132,16 @@ export class CheckpointCoordinator {
       subtasks,
     };
     const { bytes } = await this.storage.write(cp);
+    const sp = this.savepoints.get(id);
+    if (sp) {
+      this.savepoints.delete(id);
+      try {
+        await new CheckpointStorage(sp.target, Number.MAX_SAFE_INTEGER, this.hooks.log).write(cp);
+        sp.resolve({ path: join(sp.target, `chk-${id}`), id });
+      } catch (err) {
+        sp.reject(err);
+      }
+    }
     this.metrics.completed++;
     this.metrics.lastId = id;
     this.metrics.lastDurationMs = Date.now() - started;
@@ -123,6 +150,14 @@ export class CheckpointCoordinator {
     if (this.inFlight?.id === id) this.inFlight = undefined;
     await this.hooks.complete(final ? FINAL_CHECKPOINT_ID : id);
   }
+}
+
+/** A savepoint given as its directory (the newest checkpoint in it) or as one `chk-N` directory. */
+function loadSavepoint(path: string, log: (m: string) => void): CompletedCheckpoint {
+  const m = /^chk-(\d+)$/.exec(basename(path));
+  const cp = m ? new CheckpointStorage(dirname(path), Number.MAX_SAFE_INTEGER, log).load(Number(m[1])) : new CheckpointStorage(path, Number.MAX_SAFE_INTEGER, log).latest();
+  if (!cp) throw new UserError(`no savepoint found in ${path}`, { hint: 'give the directory weir savepoint printed' });
+  return cp;
 }
 
 function checkCompatible(graph: JobGraph, cp: CompletedCheckpoint, dir: string): void {

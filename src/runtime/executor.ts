@@ -10,6 +10,7 @@ import type { CollectedRecord } from './sink.js';
 import { WorkerRuntime } from './worker-runtime.js';
 import { CheckpointCoordinator, FINAL_CHECKPOINT_ID } from './checkpoint-coordinator.js';
 import type { CheckpointMetrics } from './checkpoint-coordinator.js';
+import { ControlServer } from './control-server.js';
 
 export interface JobResult {
   name: string;
@@ -30,6 +31,8 @@ export interface JobHandle {
   checkpoints(): CheckpointMetrics | undefined;
   /** Takes a checkpoint now (between the periodic ones). */
   triggerCheckpoint(): void;
+  /** Takes a savepoint into `targetDir`; resolves with its path. */
+  savepoint(targetDir: string): Promise<{ path: string; id: number }>;
 }
 
 function collectSinks(graph: JobGraph): Map<string, CollectSink<unknown>> {
@@ -46,6 +49,10 @@ function makeHandle(name: string, done: Promise<JobResult>, cancel: () => Promis
     cancel,
     checkpoints: () => coordinator?.metrics,
     triggerCheckpoint: () => coordinator?.trigger(),
+    savepoint: (target) => {
+      if (!coordinator) return Promise.reject(new WeirError('the job runs without checkpoints, so it cannot take savepoints', { domain: 'user', hint: 'enable checkpointing with a directory' }));
+      return coordinator.savepoint(target);
+    },
     collected<T>(sink?: string): CollectedRecord<T>[] {
       const s = sink === undefined ? [...sinks.values()][0] : sinks.get(sink);
       if (!s) {
@@ -56,6 +63,19 @@ function makeHandle(name: string, done: Promise<JobResult>, cancel: () => Promis
       return s.records as CollectedRecord<T>[];
     },
   };
+}
+
+/** Serves `weir savepoint` / status / cancel for a job with checkpoints until it ends. */
+function serveControl(graph: JobGraph, coordinator: CheckpointCoordinator | undefined, done: Promise<unknown>, cancel: () => Promise<void>): void {
+  if (!coordinator || !graph.checkpointing) return;
+  const server = ControlServer.start(graph.checkpointing.dir, {
+    savepoint: (target) => coordinator.savepoint(target),
+    status: () => coordinator.metrics,
+    cancel,
+  });
+  server.catch((err: unknown) => process.stderr.write(`weir: no control socket for savepoints: ${(err as Error).message}\n`));
+  const stop = () => { void server.then((s) => s.close(), () => {}); };
+  done.then(stop, stop);
 }
 
 /**
@@ -123,11 +143,13 @@ export function executeInThread(graph: JobGraph): JobHandle {
     return { name: graph.name, durationMs: Date.now() - started, metrics: metrics.flat() };
   });
   done.catch(() => coordinator?.stop());
-  return makeHandle(graph.name, done, async () => {
+  const cancel = async () => {
     controller.abort();
     coordinator?.stop();
     await done.catch(() => {});
-  }, collectSinks(graph), coordinator);
+  };
+  serveControl(graph, coordinator, done, cancel);
+  return makeHandle(graph.name, done, cancel, collectSinks(graph), coordinator);
 }
 
 /** Where a worker finds the job: a module URL and the name of its exported `JobDefinition`. */
@@ -241,7 +263,7 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
   }
   coordinator?.start();
   done.then(() => coordinator?.stop(), () => coordinator?.stop());
-  return makeHandle(graph.name, done, async () => {
+  const cancel = async () => {
     coordinator?.stop();
     post({ t: 'cancel' });
     // A cancelled worker stops its sources and reports done; give it a moment, then end it.
@@ -251,5 +273,7 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
       await stopAll();
       resolveDone({ name: graph.name, durationMs: Date.now() - started, metrics });
     }
-  }, sinks, coordinator);
+  };
+  serveControl(graph, coordinator, done, cancel);
+  return makeHandle(graph.name, done, cancel, sinks, coordinator);
 }

@@ -71,6 +71,8 @@ export interface CheckpointConfig {
   dir: string;
   /** Complete checkpoints kept (default 3). */
   retain?: number;
+  /** Start from this savepoint (a directory written by `weir savepoint`, or one `chk-N` in it). */
+  restoreFrom?: string | undefined;
 }
 
 export function describeGraph(graph: JobGraph): string {

@@ -76,3 +76,17 @@ export const failing = defineJob(import.meta.url, 'failing', (env, args: { n: nu
     .name('explode')
     .collect('out');
 });
+
+/** `clickCounts` with checkpoints, for checkpointing across worker threads. */
+export const clickCountsCheckpointed = defineJob(import.meta.url, 'clickCountsCheckpointed', (env, args: { n: number; dir: string }) => {
+  env.enableCheckpointing(20, args.dir);
+  env
+    .fromSource(
+      fromGenerator(args.n, click, { ratePerSecond: 100_000 }),
+      WatermarkStrategies.boundedOutOfOrderness<Click>(1000).withTimestampAssigner((c) => c.ts),
+    )
+    .filter((c) => c.page !== 'p3')
+    .keyBy((c) => c.user)
+    .process(countPerWindow)
+    .collect('counts');
+});
