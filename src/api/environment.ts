@@ -21,6 +21,8 @@ export interface EnvironmentOptions {
    * checkpoint resumes from the latest complete one.
    */
   checkpointing?: CheckpointConfig;
+  /** Serve Prometheus metrics at http://127.0.0.1:PORT/metrics while the job runs (0: any free port). */
+  metricsPort?: number;
 }
 
 type NodeSpec = GraphNode extends infer N ? (N extends GraphNode ? Omit<N, 'id' | 'parallelism'> & { parallelism?: number } : never) : never;
@@ -51,7 +53,10 @@ export class StreamExecutionEnvironment {
     this.batchSize = options.batchSize ?? 1024;
     this.name = options.name ?? 'weir job';
     this.checkpointing = options.checkpointing;
+    this.metricsPort = options.metricsPort;
   }
+
+  readonly metricsPort: number | undefined;
 
   /** Turns on aligned checkpoints (see `EnvironmentOptions.checkpointing`). */
   enableCheckpointing(intervalMs: number, dir: string, retain = 3): this {
@@ -107,7 +112,7 @@ export class StreamExecutionEnvironment {
         hint: 'end a stream with .sinkTo(...), .print() or .collect()',
       });
     }
-    return { name: this.name, nodes: this.nodes, maxParallelism: this.maxParallelism, batchSize: this.batchSize, checkpointing: this.checkpointing };
+    return { name: this.name, nodes: this.nodes, maxParallelism: this.maxParallelism, batchSize: this.batchSize, checkpointing: this.checkpointing, metricsPort: this.metricsPort };
   }
 
   /**

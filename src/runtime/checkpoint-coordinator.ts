@@ -2,7 +2,7 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { JobGraph } from './graph.js';
 import { CheckpointStorage } from './checkpoint-storage.js';
-import type { CompletedCheckpoint, SubtaskState } from './checkpoint-storage.js';
+import type { CompletedCheckpoint, StoredSubtask } from './checkpoint-storage.js';
 
 /** Checkpoint figures a job exposes (and the metrics endpoint publishes). */
 export interface CheckpointMetrics {
@@ -38,7 +38,7 @@ export class CheckpointCoordinator {
   readonly metrics: CheckpointMetrics;
   private nextId: number;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: { id: number; started: number; acks: Map<string, SubtaskState>; alignMs: number } | undefined;
+  private inFlight: { id: number; started: number; acks: Map<string, StoredSubtask>; alignMs: number } | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly expected: number;
   private stopped = false;
@@ -92,8 +92,8 @@ export class CheckpointCoordinator {
     this.hooks.trigger(id);
   }
 
-  /** A subtask's part of checkpoint `id`. The state must already be a private copy. */
-  ack(id: number, state: SubtaskState, alignMs: number): void {
+  /** A subtask's part of checkpoint `id`, already serialised. */
+  ack(id: number, state: StoredSubtask, alignMs: number): void {
     const cp = this.inFlight;
     if (!cp || cp.id !== id) return;
     cp.acks.set(`${state.node}/${state.subtask}`, state);
@@ -108,7 +108,7 @@ export class CheckpointCoordinator {
    * The end of bounded input: every subtask has finished. Writes the final checkpoint from their final
    * states (a checkpoint still in flight is abandoned) and commits.
    */
-  async finish(states: SubtaskState[]): Promise<void> {
+  async finish(states: StoredSubtask[]): Promise<void> {
     this.stop();
     await this.writing;
     if (this.inFlight) {
@@ -125,7 +125,7 @@ export class CheckpointCoordinator {
     this.savepoints.clear();
   }
 
-  private async persist(id: number, started: number, subtasks: SubtaskState[], final: boolean, alignMs: number): Promise<void> {
+  private async persist(id: number, started: number, subtasks: StoredSubtask[], final: boolean, alignMs: number): Promise<void> {
     const cp: CompletedCheckpoint = {
       id, timestamp: Date.now(), final, jobName: this.graph.name,
       topology: this.graph.nodes.map((n) => ({ id: n.id, name: n.name, parallelism: n.parallelism })),

@@ -16,6 +16,26 @@ export interface SubtaskState {
   committables?: unknown;
 }
 
+/**
+ * A subtask's part as stored: serialised once, when the subtask acknowledges the barrier, so the live
+ * state can change right after and the checkpoint is written without copying it again.
+ */
+export interface StoredSubtask {
+  node: number;
+  name: string;
+  subtask: number;
+  blob: Uint8Array;
+}
+
+export function packSubtask(st: SubtaskState): StoredSubtask {
+  return { node: st.node, name: st.name, subtask: st.subtask, blob: serialize({ state: st.state, committables: st.committables }) };
+}
+
+export function unpackSubtask(s: StoredSubtask): SubtaskState {
+  const { state, committables } = deserialize(s.blob) as { state?: unknown; committables?: unknown };
+  return { node: s.node, name: s.name, subtask: s.subtask, state, committables };
+}
+
 export interface CompletedCheckpoint {
   id: number;
   timestamp: number;
@@ -24,7 +44,7 @@ export interface CompletedCheckpoint {
   jobName: string;
   /** node id → name and parallelism, to refuse restoring a different job. */
   topology: { id: number; name: string; parallelism: number }[];
-  subtasks: SubtaskState[];
+  subtasks: StoredSubtask[];
 }
 
 const MAGIC = 'weir-checkpoint-v1';

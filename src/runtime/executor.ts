@@ -4,13 +4,14 @@ import type { MessagePort } from 'node:worker_threads';
 import { WeirError } from '../core/errors.js';
 import type { JobGraph } from './graph.js';
 import type { CoordinatorCommand, ExchangeMessage, NodeMetrics, Transport, WorkerReport } from './messages.js';
-import type { CompletedCheckpoint, SubtaskState } from './checkpoint-storage.js';
+import type { CompletedCheckpoint, StoredSubtask } from './checkpoint-storage.js';
 import { CollectSink } from './sink.js';
 import type { CollectedRecord } from './sink.js';
 import { WorkerRuntime } from './worker-runtime.js';
 import { CheckpointCoordinator, FINAL_CHECKPOINT_ID } from './checkpoint-coordinator.js';
 import type { CheckpointMetrics } from './checkpoint-coordinator.js';
 import { ControlServer } from './control-server.js';
+import { prometheusText, serveMetrics } from './metrics.js';
 
 export interface JobResult {
   name: string;
@@ -33,6 +34,10 @@ export interface JobHandle {
   triggerCheckpoint(): void;
   /** Takes a savepoint into `targetDir`; resolves with its path. */
   savepoint(targetDir: string): Promise<{ path: string; id: number }>;
+  /** Operator counters (live for jobs in this thread; from workers when they finish). */
+  metrics(): NodeMetrics[];
+  /** The metrics in Prometheus' text format (also served on `metricsPort` when set). */
+  prometheus(): string;
 }
 
 function collectSinks(graph: JobGraph): Map<string, CollectSink<unknown>> {
@@ -41,9 +46,23 @@ function collectSinks(graph: JobGraph): Map<string, CollectSink<unknown>> {
   return map;
 }
 
-function makeHandle(name: string, done: Promise<JobResult>, cancel: () => Promise<void>, sinks: Map<string, CollectSink<unknown>>, coordinator?: CheckpointCoordinator): JobHandle {
+function makeHandle(
+  name: string, done: Promise<JobResult>, cancel: () => Promise<void>, sinks: Map<string, CollectSink<unknown>>,
+  coordinator: CheckpointCoordinator | undefined, metrics: () => NodeMetrics[], metricsPort?: number,
+): JobHandle {
   done.catch(() => {});
+  const prometheus = () => prometheusText(name, metrics(), coordinator?.metrics);
+  if (metricsPort !== undefined) {
+    const server = serveMetrics(metricsPort, prometheus);
+    server.then((s) => {
+      process.stderr.write(`weir: metrics on http://127.0.0.1:${s.port}/metrics\n`);
+      const stop = () => void s.close();
+      done.then(stop, stop);
+    }, (err: unknown) => process.stderr.write(`weir: cannot serve metrics on port ${metricsPort}: ${(err as Error).message}\n`));
+  }
   return {
+    metrics,
+    prometheus,
     name,
     done,
     cancel,
@@ -128,15 +147,14 @@ export function executeInThread(graph: JobGraph): JobHandle {
   runtimes = Array.from({ length: workers }, (_, w) => new WorkerRuntime({
     graph, worker: w, transport: hub?.transport(w), signal: controller.signal,
     restore: coordinator?.restored,
-    // Subtask state is copied at once: the operators go on changing their live state.
-    onAck: coordinator ? (id, st, alignMs) => coordinator.ack(id, structuredClone(st), alignMs) : undefined,
+    onAck: coordinator ? (id, st, alignMs) => coordinator.ack(id, st, alignMs) : undefined,
   }));
   const failAll = (err: unknown) => { coordinator?.stop(); for (const r of runtimes) r.fail(err); };
   for (const r of runtimes) r.failedPromise.catch(failAll);
   coordinator?.start();
   const done = Promise.all(runtimes.map((r) => r.run())).then(async (metrics) => {
     if (coordinator && !controller.signal.aborted) {
-      await coordinator.finish(structuredClone(runtimes.flatMap((r) => r.finalStates())));
+      await coordinator.finish(runtimes.flatMap((r) => r.finalStates()));
       for (const r of runtimes) await r.close();
     }
     coordinator?.stop();
@@ -149,7 +167,7 @@ export function executeInThread(graph: JobGraph): JobHandle {
     await done.catch(() => {});
   };
   serveControl(graph, coordinator, done, cancel);
-  return makeHandle(graph.name, done, cancel, collectSinks(graph), coordinator);
+  return makeHandle(graph.name, done, cancel, collectSinks(graph), coordinator, () => runtimes.flatMap((r) => r.metrics()), graph.metricsPort);
 }
 
 /** Where a worker finds the job: a module URL and the name of its exported `JobDefinition`. */
@@ -198,7 +216,7 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
       log: (m) => process.stderr.write(`weir: ${m}\n`),
     })
     : undefined;
-  const drained: SubtaskState[] = [];
+  const drained: StoredSubtask[] = [];
   let drainedWorkers = 0;
   let finished = 0;
   let settled = false;
@@ -275,5 +293,5 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
     }
   };
   serveControl(graph, coordinator, done, cancel);
-  return makeHandle(graph.name, done, cancel, sinks, coordinator);
+  return makeHandle(graph.name, done, cancel, sinks, coordinator, () => metrics, graph.metricsPort);
 }

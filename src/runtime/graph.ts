@@ -61,6 +61,8 @@ export interface JobGraph {
   maxParallelism: number;
   /** Records per source poll. */
   batchSize: number;
+  /** Serve Prometheus metrics on 127.0.0.1 at this port (0: any free port). */
+  metricsPort?: number | undefined;
   /** Periodic aligned checkpoints; without it, a restart starts from scratch. */
   checkpointing?: CheckpointConfig | undefined;
 }

@@ -1,5 +1,5 @@
 import type { Key } from '../core/keys.js';
-import type { SubtaskState } from './checkpoint-storage.js';
+import type { StoredSubtask } from './checkpoint-storage.js';
 
 /**
  * Messages between the workers of one job. An edge is named by its consumer node and input index
@@ -32,9 +32,9 @@ export type WorkerReport =
   | { t: 'error'; worker: number; message: string; stack?: string | undefined; domain?: string | undefined; origin?: string | undefined; hint?: string | undefined }
   | { t: 'log'; level: string; message: string }
   /** A subtask's part of checkpoint `id`. */
-  | { t: 'ack'; id: number; state: SubtaskState; alignMs: number }
+  | { t: 'ack'; id: number; state: StoredSubtask; alignMs: number }
   /** Every subtask of the worker has finished; their final states, for the final checkpoint. */
-  | { t: 'drained'; worker: number; states: SubtaskState[] };
+  | { t: 'drained'; worker: number; states: StoredSubtask[] };
 
 /** Messages from the coordinating thread to a worker. */
 export type CoordinatorCommand =

@@ -8,7 +8,7 @@ import { fromGenerator } from './source.js';
 import { valueState } from '../state/descriptors.js';
 import type { ValueState } from '../state/descriptors.js';
 import { sendControl } from './control-server.js';
-import { CheckpointStorage } from './checkpoint-storage.js';
+import { CheckpointStorage, packSubtask } from './checkpoint-storage.js';
 
 const N = 3000;
 
@@ -61,7 +61,7 @@ test('a corrupt latest checkpoint is skipped for the previous complete one, with
   try {
     const lines: string[] = [];
     const storage = new CheckpointStorage(root, 5, (m) => lines.push(m));
-    const cp = (id: number) => ({ id, timestamp: id, final: false, jobName: 'j', topology: [], subtasks: [{ node: 0, name: 'x', subtask: 0, state: { id } }] });
+    const cp = (id: number) => ({ id, timestamp: id, final: false, jobName: 'j', topology: [], subtasks: [packSubtask({ node: 0, name: 'x', subtask: 0, state: { id } })] });
     await storage.write(cp(1));
     await storage.write(cp(2));
     // Flip a byte in the middle of checkpoint 2, and leave a half-written checkpoint 3 behind.

@@ -12,7 +12,8 @@ import { edgeId } from './messages.js';
 import type { SinkWriter } from './sink.js';
 import type { SourceReader } from './source.js';
 import type { WatermarkGenerator } from './watermarks.js';
-import type { CompletedCheckpoint, SubtaskState } from './checkpoint-storage.js';
+import type { CompletedCheckpoint, StoredSubtask, SubtaskState } from './checkpoint-storage.js';
+import { packSubtask, unpackSubtask } from './checkpoint-storage.js';
 import { WatermarkCombiner } from './watermarks.js';
 
 /** Unacknowledged batches allowed on one remote channel before the sender is held back. */
@@ -28,7 +29,7 @@ export interface WorkerRuntimeOptions {
   /** Called with records that reached a collect sink (thread mode sends them to the coordinator). */
   onCollect?: ((sink: string, values: unknown[], timestamps: number[]) => void) | undefined;
   /** With checkpointing: where each subtask's part of a checkpoint goes. */
-  onAck?: ((id: number, state: SubtaskState, alignMs: number) => void) | undefined;
+  onAck?: ((id: number, state: StoredSubtask, alignMs: number) => void) | undefined;
   /** The checkpoint to start from. */
   restore?: CompletedCheckpoint | undefined;
 }
@@ -115,6 +116,11 @@ export class WorkerRuntime {
     return [...this.instances.values()].map((i) => i.metrics());
   }
 
+  /** Live counters of every subtask in this thread. */
+  metrics(): NodeMetrics[] {
+    return [...this.instances.values()].map((i) => i.metrics());
+  }
+
   get checkpointing(): boolean {
     return this.options.graph.checkpointing !== undefined;
   }
@@ -130,8 +136,8 @@ export class WorkerRuntime {
   }
 
   /** The final state of every (finished) subtask, for the final checkpoint. */
-  finalStates(): SubtaskState[] {
-    return [...this.instances.values()].map((i) => i.snapshot());
+  finalStates(): StoredSubtask[] {
+    return [...this.instances.values()].map((i) => packSubtask(i.snapshot()));
   }
 
   async close(): Promise<void> {
@@ -139,7 +145,8 @@ export class WorkerRuntime {
   }
 
   acknowledge(id: number, state: SubtaskState, alignMs: number): void {
-    this.options.onAck?.(id, state, alignMs);
+    // Serialised here, at once: the operators go on changing their live state after this call.
+    if (this.options.onAck) this.options.onAck(id, packSubtask(state), alignMs);
   }
 
   fail(err: unknown): void {
@@ -350,7 +357,8 @@ class Instance {
       this.blocked = new Array<boolean>(this.channelInput.length).fill(false);
       this.endedChannels = new Array<boolean>(this.channelInput.length).fill(false);
     }
-    this.restoredState = this.rt.options.restore?.subtasks.find((st) => st.node === node.id && st.subtask === this.subtask);
+    const stored = this.rt.options.restore?.subtasks.find((st) => st.node === node.id && st.subtask === this.subtask);
+    this.restoredState = stored ? unpackSubtask(stored) : undefined;
     const restored = this.restoredState?.state;
     const ctx = this.context();
     switch (node.kind) {
