@@ -4,37 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamExecutionEnvironment } from '../api/environment.js';
-import { fromGenerator } from './source.js';
-import { valueState } from '../state/descriptors.js';
-import type { ValueState } from '../state/descriptors.js';
+import { COUNTING_RECORDS, countingJob } from './testing/counting-job.js';
 import { sendControl } from './control-server.js';
 import { CheckpointStorage, packSubtask } from './checkpoint-storage.js';
 
-const N = 3000;
-
-function countingJob(cpDir: string, restoreFrom?: string, rate?: number) {
-  const env = StreamExecutionEnvironment.create({ checkpointing: { intervalMs: 50, dir: cpDir, restoreFrom } });
-  env.fromSource(fromGenerator(N, (n) => n, rate ? { ratePerSecond: rate } : {}))
-    .keyBy((n) => n % 10)
-    .process(() => {
-      let count: ValueState<number>;
-      return {
-        open(rt) { count = rt.getState(valueState<number>('count')); },
-        processElement(n, ctx, out) {
-          const c = (count.value() ?? 0) + 1;
-          count.update(c);
-          out.collect([ctx.currentKey, c, n]);
-        },
-      };
-    })
-    .collect('counts');
-  return env.execute('counting');
-}
+const N = COUNTING_RECORDS;
 
 test('a savepoint taken through the control socket restores state and source position', { timeout: 60_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'weir-sp-'));
   try {
-    const first = countingJob(join(root, 'cp1'), undefined, 3000);
+    const first = countingJob(join(root, 'cp1'), undefined, 1000);
     await new Promise((r) => setTimeout(r, 400));
     const reply = await sendControl(join(root, 'cp1'), { cmd: 'savepoint', target: join(root, 'sp') });
     assert.equal(reply.ok, true, String(reply.error));
