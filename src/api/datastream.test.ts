@@ -89,6 +89,7 @@ test('a throwing operator fails the job with an error naming the operator', asyn
     await assert.rejects(job.done, (err: unknown) => {
       assert.ok(err instanceof WeirError);
       assert.match(err.message, /boom at 777/);
+      assert.match(err.message, /failed on record 777/);
       assert.equal(err.origin, 'explode');
       return true;
     });
