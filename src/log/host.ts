@@ -1,7 +1,7 @@
 import type { LogRecord, RecordInput } from './format.js';
 import type { CommittedOffset } from './group-store.js';
 import type { AppendMeta, Isolation, ReadResult } from './partition.js';
-import type { TopicPartition } from './txn-log.js';
+import type { PreparedTransaction, TopicPartition } from './txn-log.js';
 
 /** Where an append landed. */
 export interface AppendResult {
@@ -27,6 +27,7 @@ export interface ProducerHost {
   checkTxn(producerId: number): void;
   hasTxn(producerId: number): boolean;
   endTxn(producerId: number, commit: boolean): Promise<void>;
+  prepareTxn(producerId: number, owner: string, txnId: string): Promise<PreparedTransaction>;
 }
 
 /** What a Consumer needs from the log; `Log` implements it. */

@@ -9,6 +9,6 @@ export type { ConsumerOptions, PollOptions } from './consumer.js';
 export { OffsetOutOfRangeError } from './partition.js';
 export type { FsyncPolicy, Isolation, ReadResult, AppendMeta } from './partition.js';
 export type { RecordInput, LogRecord } from './format.js';
-export type { TopicPartition } from './txn-log.js';
+export type { TopicPartition, PreparedTransaction } from './txn-log.js';
 export type { CommittedOffset } from './group-store.js';
 export { crc32 } from './crc32.js';

@@ -6,7 +6,7 @@ import { CONTROL_ABORT, CONTROL_COMMIT, RecordInput } from './format.js';
 import { CommittedOffset, GroupStore, checkName } from './group-store.js';
 import { AppendMeta, FsyncPolicy, Partition, PartitionSettings, ReadResult } from './partition.js';
 import { writeFileDurably } from './segment.js';
-import { TopicPartition, TransactionLog } from './txn-log.js';
+import { PreparedTransaction, TopicPartition, TransactionLog } from './txn-log.js';
 import { Consumer, ConsumerOptions } from './consumer.js';
 import { Producer, ProducerOptions } from './producer.js';
 import type { AppendResult, ConsumerHost, ProducerHost, ReadOptions } from './host.js';
@@ -29,6 +29,12 @@ export interface LogOptions {
   retentionCheckIntervalMs?: number;
   /** An open transaction older than this is aborted by the log. Default 60000. */
   transactionTimeoutMs?: number;
+  /**
+   * A prepared transaction (see `Producer.prepareTransaction`) left undecided longer than this is
+   * aborted by the log, so a job that never comes back does not hold read-committed readers forever.
+   * It must exceed the longest time a job may be down and still restore. Default 3600000 (one hour).
+   */
+  preparedTransactionTimeoutMs?: number;
   /** Receives recovery warnings (torn tails, aborted transactions). Default `console.warn`. */
   logger?: (message: string) => void;
   /** Clock, for tests. Default `Date.now`. */
@@ -99,6 +105,12 @@ export class Log implements ProducerHost, ConsumerHost {
   private readonly groups: GroupStore;
   private txnLog!: TransactionLog;
   private readonly txns = new Map<number, OpenTxn>();
+  /** Prepared transactions by producer id: durable, undecided, kept across reopens. */
+  private readonly prepared = new Map<number, PreparedTransaction>();
+  /** Decisions in progress by txnId, so a second commit of the same transaction waits for the first. */
+  private readonly deciding = new Map<string, Promise<void>>();
+  /** Recent outcomes of prepared transactions by txnId. */
+  private outcomes = new Map<string, 'committed' | 'aborted'>();
   private nextProducerId = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -114,6 +126,7 @@ export class Log implements ProducerHost, ConsumerHost {
       retentionBytes: options.retentionBytes,
       retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
       transactionTimeoutMs: options.transactionTimeoutMs ?? 60_000,
+      preparedTransactionTimeoutMs: options.preparedTransactionTimeoutMs ?? 3_600_000,
       logger: options.logger ?? ((m: string) => console.warn(m)),
       now: options.now ?? Date.now,
     };
@@ -157,14 +170,23 @@ export class Log implements ProducerHost, ConsumerHost {
     } catch {
       // No producer id handed out yet.
     }
-    const { log, prepared } = TransactionLog.open(this.dir, this.opts.fsync !== 'never');
+    const { log, decided, held, outcomes } = TransactionLog.open(this.dir, this.opts.fsync !== 'never');
     this.txnLog = log;
+    this.outcomes = outcomes;
     const durable: Array<Promise<void>> = [];
     for (const t of this.topics.values()) {
       for (const p of t.partitions) {
         for (const [pid, first] of p.openTransactions()) {
           if (pid > maxPid) maxPid = pid;
-          const commit = prepared.get(pid)?.some((tp) => tp.topic === t.name && tp.partition === p.id) ?? false;
+          const here = (tp: TopicPartition) => tp.topic === t.name && tp.partition === p.id;
+          const decision = decided.get(pid);
+          const hold = held.get(pid);
+          if (!decision && hold?.partitions.some(here)) {
+            // Prepared and undecided: it survives the reopen until its owner commits or aborts it.
+            this.opts.logger(`weir log: kept the prepared transaction ${hold.txnId} of producer ${pid} (${hold.owner}) open on ${t.name}/${p.id} since offset ${first}`);
+            continue;
+          }
+          const commit = (decision?.commit ?? false) && decision!.partitions.some(here);
           this.opts.logger(`weir log: ${commit ? 'committed' : 'aborted'} the transaction of producer ${pid} left open on ${t.name}/${p.id} since offset ${first}`);
           const marker = p.appendControl(pid, commit ? CONTROL_COMMIT : CONTROL_ABORT);
           if (marker) durable.push(marker.durable);
@@ -172,7 +194,15 @@ export class Log implements ProducerHost, ConsumerHost {
       }
     }
     await Promise.all(durable);
-    for (const pid of prepared.keys()) this.txnLog.complete(pid);
+    for (const [pid, d] of decided) {
+      const outcome = d.commit ? 'committed' : 'aborted';
+      this.txnLog.complete(pid, d.txnId, d.txnId ? outcome : undefined);
+      if (d.txnId) this.noteOutcome(d.txnId, outcome);
+    }
+    for (const [pid, h] of held) {
+      if (pid > maxPid) maxPid = pid;
+      this.prepared.set(pid, h);
+    }
     this.nextProducerId = maxPid + 1;
     if (this.opts.retentionCheckIntervalMs > 0) {
       this.timers.push(setInterval(() => this.applyRetention(), this.opts.retentionCheckIntervalMs).unref());
@@ -367,6 +397,11 @@ export class Log implements ProducerHost, ConsumerHost {
       if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new UserError(`producerId must be an integer from 0 to 2^31-1, got ${id}`, { origin: 'log' });
       if (id >= this.nextProducerId) this.reserveProducerId(id);
       if (this.txns.has(id)) throw new UserError(`producer ${id} is already in use with an open transaction`, { origin: 'log' });
+      if (this.prepared.has(id)) {
+        throw new UserError(`producer ${id} has the prepared transaction ${this.prepared.get(id)!.txnId}`, {
+          origin: 'log', hint: 'commit or abort it first (log.commitPrepared / log.abortPrepared), or use another producer id',
+        });
+      }
     }
     return new Producer(this, id, options);
   }
@@ -409,6 +444,11 @@ export class Log implements ProducerHost, ConsumerHost {
     this.checkOpen();
     if (this.txns.has(producer.producerId)) {
       throw new UserError(`producer ${producer.producerId} already has an open transaction`, { origin: 'log', hint: 'commit or abort it first' });
+    }
+    if (this.prepared.has(producer.producerId)) {
+      throw new UserError(`producer ${producer.producerId} has a prepared transaction waiting for its commit`, {
+        origin: 'log', hint: 'commit or abort it (log.commitPrepared / log.abortPrepared) before beginning another',
+      });
     }
     this.txns.set(producer.producerId, { partitions: new Map(), startedAt: this.opts.now(), pending: [], failed: undefined });
   }
@@ -463,9 +503,103 @@ export class Log implements ProducerHost, ConsumerHost {
     }
   }
 
+  /**
+   * @internal Used by Producer: waits for the open transaction's sends, makes them durable and turns the
+   * transaction into a prepared one that no timeout of open transactions, close or reopen aborts.
+   */
+  async prepareTxn(producerId: number, owner: string, txnId: string): Promise<PreparedTransaction> {
+    const txn = this.txns.get(producerId);
+    if (!txn) this.checkTxn(producerId);
+    await Promise.all(txn!.pending);
+    if (this.txns.get(producerId) !== txn) this.checkTxn(producerId);
+    // A failed send cannot be prepared: endTxn aborts the transaction and throws the failure.
+    if (txn!.failed !== undefined) await this.endTxn(producerId, false);
+    const tps = [...txn!.partitions.values()];
+    await Promise.all(tps.map((tp) => this.partition(tp.topic, tp.partition).flush()));
+    if (this.txns.get(producerId) !== txn) this.checkTxn(producerId);
+    const info: PreparedTransaction = { producerId, owner, txnId, partitions: tps, preparedAt: this.opts.now() };
+    this.txnLog.prepared(info);
+    this.txns.delete(producerId);
+    this.prepared.set(producerId, info);
+    return { ...info, partitions: tps.map((tp) => ({ ...tp })) };
+  }
+
+  /** Prepared, undecided transactions (of `owner`, if given), as they survive crashes and reopens. */
+  preparedTransactions(owner?: string): PreparedTransaction[] {
+    this.checkOpen();
+    return [...this.prepared.values()]
+      .filter((t) => owner === undefined || t.owner === owner)
+      .map((t) => ({ ...t, partitions: t.partitions.map((tp) => ({ ...tp })) }));
+  }
+
+  /**
+   * Commits a prepared transaction, also one prepared by an earlier process. Idempotent: returns false
+   * without doing anything when the transaction was already committed. Throws if it was aborted
+   * (by `abortPrepared` or after `preparedTransactionTimeoutMs`), since its records are then lost.
+   */
+  async commitPrepared(txn: { producerId: number; txnId: string }): Promise<boolean> {
+    return this.decidePrepared(txn, true);
+  }
+
+  /** Aborts a prepared transaction; returns false when it is no longer prepared (already decided). */
+  async abortPrepared(txn: { producerId: number; txnId: string }): Promise<boolean> {
+    return this.decidePrepared(txn, false);
+  }
+
+  private async decidePrepared(txn: { producerId: number; txnId: string }, commit: boolean): Promise<boolean> {
+    this.checkOpen();
+    const running = this.deciding.get(txn.txnId);
+    if (running) await running;
+    const h = this.prepared.get(txn.producerId);
+    if (!h || h.txnId !== txn.txnId) {
+      const outcome = this.outcomes.get(txn.txnId);
+      if (commit && outcome === 'aborted') {
+        throw new ExternalError(`the prepared transaction ${txn.txnId} of producer ${txn.producerId} was aborted before it could be committed; its records are lost`, {
+          origin: 'log', retriable: false,
+          hint: 'it ran past preparedTransactionTimeoutMs, or its owner aborted it; raise the timeout above the longest downtime of the job',
+        });
+      }
+      return false;
+    }
+    this.prepared.delete(h.producerId);
+    const done = this.writeDecision(h, commit);
+    this.deciding.set(h.txnId, done);
+    try {
+      await done;
+    } finally {
+      this.deciding.delete(h.txnId);
+    }
+    return true;
+  }
+
+  private async writeDecision(h: PreparedTransaction, commit: boolean): Promise<void> {
+    if (commit) this.txnLog.prepareCommit(h.producerId, h.partitions, h.txnId);
+    else this.txnLog.prepareAbort(h.producerId, h.partitions, h.txnId);
+    const durable: Array<Promise<void>> = [];
+    for (const tp of h.partitions) {
+      const m = this.partition(tp.topic, tp.partition).appendControl(h.producerId, commit ? CONTROL_COMMIT : CONTROL_ABORT);
+      if (m) durable.push(m.durable);
+    }
+    await Promise.all(durable);
+    const outcome = commit ? 'committed' : 'aborted';
+    this.txnLog.complete(h.producerId, h.txnId, outcome);
+    this.noteOutcome(h.txnId, outcome);
+  }
+
+  private noteOutcome(txnId: string, outcome: 'committed' | 'aborted'): void {
+    this.outcomes.delete(txnId);
+    this.outcomes.set(txnId, outcome);
+    if (this.outcomes.size > 1000) this.outcomes.delete(this.outcomes.keys().next().value!);
+  }
+
   private async abortExpiredTransactions(): Promise<void> {
     if (this.closed) return;
     const now = this.opts.now();
+    for (const h of [...this.prepared.values()]) {
+      if (now - h.preparedAt <= this.opts.preparedTransactionTimeoutMs) continue;
+      this.opts.logger(`weir log: aborted the prepared transaction ${h.txnId} of producer ${h.producerId} (${h.owner}): undecided for more than ${this.opts.preparedTransactionTimeoutMs} ms`);
+      await this.abortPrepared(h).catch((err: unknown) => this.opts.logger(`weir log: aborting prepared transaction ${h.txnId} failed: ${String(err)}`));
+    }
     for (const [pid, txn] of [...this.txns]) {
       if (now - txn.startedAt <= this.opts.transactionTimeoutMs) continue;
       this.opts.logger(`weir log: aborted the transaction of producer ${pid}: open for more than ${this.opts.transactionTimeoutMs} ms`);
@@ -507,11 +641,11 @@ export class Log implements ProducerHost, ConsumerHost {
   }
 }
 
-function checkOptions(o: { fsync: string; fsyncIntervalMs: number; segmentBytes: number; indexIntervalBytes: number; transactionTimeoutMs: number }): void {
+function checkOptions(o: { fsync: string; fsyncIntervalMs: number; segmentBytes: number; indexIntervalBytes: number; transactionTimeoutMs: number; preparedTransactionTimeoutMs: number }): void {
   if (!['always', 'interval', 'never'].includes(o.fsync)) {
     throw new UserError(`fsync must be 'always', 'interval' or 'never', got ${JSON.stringify(o.fsync)}`, { origin: 'log' });
   }
-  for (const k of ['fsyncIntervalMs', 'segmentBytes', 'indexIntervalBytes', 'transactionTimeoutMs'] as const) {
+  for (const k of ['fsyncIntervalMs', 'segmentBytes', 'indexIntervalBytes', 'transactionTimeoutMs', 'preparedTransactionTimeoutMs'] as const) {
     if (typeof o[k] !== 'number' || !(o[k] > 0)) throw new UserError(`log option ${k} must be a positive number, got ${o[k]}`, { origin: 'log' });
   }
   if (o.segmentBytes > MAX_SEGMENT_BYTES) throw new UserError(`log option segmentBytes must be at most ${MAX_SEGMENT_BYTES}, got ${o.segmentBytes}`, { origin: 'log' });

@@ -2,6 +2,7 @@ import { retry } from '../core/retry.js';
 import type { RecordInput } from './format.js';
 import { UserError, isRetriable } from '../core/errors.js';
 import type { AppendResult, ProducerHost } from './host.js';
+import type { PreparedTransaction } from './txn-log.js';
 
 export interface ProducerOptions {
   /** Resume an earlier producer (its sequences continue from the log); default: a new id. */
@@ -100,6 +101,28 @@ export class Producer {
     this.checkInTxn();
     this.inTxn = false;
     await this.log.endTxn(this.producerId, true);
+  }
+
+  /**
+   * Two-phase commit, phase one: waits for the transaction's sends, makes them durable and leaves the
+   * transaction prepared: invisible to read-committed readers, and kept open across a crash and a
+   * reopen of the log (unlike an open transaction) until `log.commitPrepared` or `log.abortPrepared`
+   * decides it, from this process or a later one. `owner` names who prepared it (see
+   * `log.preparedTransactions(owner)`); `txnId` must be unique among the producer's transactions.
+   * The producer can begin its next transaction only after this one is decided.
+   *
+   * @example
+   * const prepared = await producer.prepareTransaction({ owner: 'job-a/sink-0', txnId: 'cp-17' });
+   * // ...persist `prepared` somewhere; later, maybe after a restart:
+   * await log.commitPrepared(prepared);
+   */
+  async prepareTransaction(options: { owner: string; txnId: string }): Promise<PreparedTransaction> {
+    this.checkInTxn();
+    if (typeof options?.owner !== 'string' || typeof options.txnId !== 'string' || options.txnId === '') {
+      throw new UserError('prepareTransaction needs { owner: string, txnId: non-empty string }', { origin: 'log' });
+    }
+    this.inTxn = false;
+    return this.log.prepareTxn(this.producerId, options.owner, options.txnId);
   }
 
   /** Discards the transaction's records for read-committed readers. */

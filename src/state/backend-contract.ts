@@ -31,6 +31,11 @@ const avg: AggregateFunction<number, { sum: number; n: number }, number> = {
   merge: (a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
 };
 
+/** TTL timestamps of a state's entries, as a snapshot records them. */
+function timestamps(b: KeyedStateBackend, state: string): (number | undefined)[] {
+  return (b.snapshot().states.find((s) => s.name === state)?.entries ?? []).map((e) => e[3]);
+}
+
 /** Entries of a snapshot in a canonical order, so snapshots of different backends compare equal. */
 export function sortedSnapshot(s: KeyedStateSnapshot): KeyedStateSnapshot {
   const id = (x: unknown): string => `${typeof x}:${String(x)}`;
@@ -57,9 +62,6 @@ export function sortedSnapshot(s: KeyedStateSnapshot): KeyedStateSnapshot {
  */
 export function runKeyedStateBackendContract(name: string, makeBackend: BackendFactory): void {
   const open: KeyedStateBackend[] = [];
-  afterEach(() => {
-    for (const b of open.splice(0)) b.close?.();
-  });
 
   /** A backend on a clock the test moves by hand. */
   async function setup(start = 1_000): Promise<{ b: KeyedStateBackend; clock: { now: number } }> {
@@ -75,6 +77,10 @@ export function runKeyedStateBackendContract(name: string, makeBackend: BackendF
   }
 
   describe(`KeyedStateBackend contract: ${name}`, () => {
+    afterEach(() => {
+      for (const b of open.splice(0)) b.close?.();
+    });
+
     describe('value state', () => {
       it('returns the default when absent, keeps falsy values, and treats null/undefined updates as clear', async () => {
         const { b } = await setup();
@@ -345,7 +351,9 @@ export function runKeyedStateBackendContract(name: string, makeBackend: BackendF
         const s = b.getValueState(valueState<number>('v', { ttl: ttl({ updateType: 'OnReadAndWrite' }) }));
         b.setCurrentKey('a');
         s.update(1);
+        assert.equal(b.size('v'), 1); // a disk backend writes the entry out here: refreshes must reach it
         for (let i = 0; i < 5; i++) { clock.now += 90; assert.equal(s.value(), 1); }
+        assert.deepEqual(timestamps(b, 'v'), [clock.now], 'the refreshed timestamp is what a snapshot keeps');
         clock.now += 100;
         assert.equal(s.value(), undefined);
       });
@@ -399,6 +407,7 @@ export function runKeyedStateBackendContract(name: string, makeBackend: BackendF
         clock.now += 80;
         l.add(2);
         m.put('y', 2);
+        assert.deepEqual([...timestamps(b, 'l'), ...timestamps(b, 'm')], [clock.now, clock.now]);
         clock.now += 80;
         assert.deepEqual(l.get(), [1, 2]);
         assert.equal(m.get('x'), 1);
