@@ -214,3 +214,28 @@ test('checkpoints across worker threads complete and leave results unchanged', a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the LMDB state backend gives the same results as the heap', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'weir-lmdb-job-'));
+  try {
+    const run = async (stateBackend?: { kind: 'lmdb'; dir: string; cacheEntries: number }) => {
+      const env = StreamExecutionEnvironment.create({ parallelism: 2, ...(stateBackend ? { stateBackend } : {}) });
+      env.fromGenerator(20_000, (n) => n).keyBy((n) => n % 500).process(() => {
+        let sum: ValueState<number>;
+        return {
+          open(rt) { sum = rt.getState(valueState<number>('sum')); },
+          processElement(n, ctx, out) { const s = (sum.value() ?? 0) + n; sum.update(s); if (n >= 19_500) out.collect(`${ctx.currentKey}=${s}`); },
+        };
+      }).collect();
+      const job = env.execute();
+      await job.done;
+      return job.collected<string>().map((r) => r.value).sort();
+    };
+    assert.deepEqual(await run({ kind: 'lmdb', dir, cacheEntries: 50 }), await run());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

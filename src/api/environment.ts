@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_PARALLELISM } from '../core/keys.js';
 import { UserError } from '../core/errors.js';
-import type { CheckpointConfig, Edge, GraphNode, JobGraph } from '../runtime/graph.js';
+import type { CheckpointConfig, Edge, GraphNode, JobGraph, StateBackendConfig } from '../runtime/graph.js';
 import type { JobHandle } from '../runtime/executor.js';
 import { executeInThread, executeInWorkers } from '../runtime/executor.js';
 import type { Source } from '../runtime/source.js';
@@ -23,6 +23,8 @@ export interface EnvironmentOptions {
   checkpointing?: CheckpointConfig;
   /** Serve Prometheus metrics at http://127.0.0.1:PORT/metrics while the job runs (0: any free port). */
   metricsPort?: number;
+  /** Keyed state on the heap (default) or on disk: `{ kind: 'lmdb', dir }` for state larger than memory. */
+  stateBackend?: StateBackendConfig;
 }
 
 type NodeSpec = GraphNode extends infer N ? (N extends GraphNode ? Omit<N, 'id' | 'parallelism'> & { parallelism?: number } : never) : never;
@@ -54,7 +56,10 @@ export class StreamExecutionEnvironment {
     this.name = options.name ?? 'weir job';
     this.checkpointing = options.checkpointing;
     this.metricsPort = options.metricsPort;
+    this.stateBackend = options.stateBackend;
   }
+
+  readonly stateBackend: StateBackendConfig | undefined;
 
   readonly metricsPort: number | undefined;
 
@@ -112,7 +117,7 @@ export class StreamExecutionEnvironment {
         hint: 'end a stream with .sinkTo(...), .print() or .collect()',
       });
     }
-    return { name: this.name, nodes: this.nodes, maxParallelism: this.maxParallelism, batchSize: this.batchSize, checkpointing: this.checkpointing, metricsPort: this.metricsPort };
+    return { name: this.name, nodes: this.nodes, maxParallelism: this.maxParallelism, batchSize: this.batchSize, checkpointing: this.checkpointing, metricsPort: this.metricsPort, stateBackend: this.stateBackend };
   }
 
   /**

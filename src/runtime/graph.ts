@@ -61,11 +61,18 @@ export interface JobGraph {
   maxParallelism: number;
   /** Records per source poll. */
   batchSize: number;
+  /** Where keyed state lives: on the heap (default) or on disk in LMDB, for state larger than memory. */
+  stateBackend?: StateBackendConfig | undefined;
   /** Serve Prometheus metrics on 127.0.0.1 at this port (0: any free port). */
   metricsPort?: number | undefined;
   /** Periodic aligned checkpoints; without it, a restart starts from scratch. */
   checkpointing?: CheckpointConfig | undefined;
 }
+
+export type StateBackendConfig =
+  | { kind: 'heap' }
+  /** One LMDB environment per keyed subtask under `dir`; `cacheEntries` bounds the write-back cache. */
+  | { kind: 'lmdb'; dir: string; cacheEntries?: number };
 
 export interface CheckpointConfig {
   intervalMs: number;

@@ -4,6 +4,8 @@ import { normalizeKey, subtaskForKey } from '../core/keys.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { HeapKeyedStateBackend } from '../state/heap-backend.js';
+import type { KeyedStateBackend } from '../state/heap-backend.js';
+import { join } from 'node:path';
 import type { OperatorContext, ProcessingTimeService, StreamOperator, TwoInputStreamOperator } from '../operators/operator.js';
 import { OutputBuffer } from '../operators/output-buffer.js';
 import type { Edge, GraphNode, JobGraph } from './graph.js';
@@ -317,6 +319,7 @@ class Instance {
   private pendingCommit: { id: number; committables: unknown }[] = [];
   private restoredState: SubtaskState | undefined;
   private asyncPending = false;
+  private backendRef: KeyedStateBackend | undefined;
 
   constructor(private readonly rt: WorkerRuntime, readonly node: GraphNode, readonly subtask: number) {
     this.finished = new Promise((r) => { this.resolveFinished = r; });
@@ -360,7 +363,9 @@ class Instance {
     const stored = this.rt.options.restore?.subtasks.find((st) => st.node === node.id && st.subtask === this.subtask);
     this.restoredState = stored ? unpackSubtask(stored) : undefined;
     const restored = this.restoredState?.state;
-    const ctx = this.context();
+    const keyed = (node.kind === 'one' || node.kind === 'two') && node.keyed;
+    this.backendRef = keyed ? await this.createBackend() : undefined;
+    const ctx = this.context(this.backendRef);
     switch (node.kind) {
       case 'source':
         this.reader = node.source.createReader({ subtaskIndex: this.subtask, parallelism: node.parallelism, signal: this.rt.options.signal });
@@ -403,9 +408,19 @@ class Instance {
     }
   }
 
-  private context(): OperatorContext {
+  private async createBackend(): Promise<KeyedStateBackend> {
+    const { maxParallelism, stateBackend } = this.rt.graph;
+    if (stateBackend?.kind === 'lmdb') {
+      // Loaded only when asked for: it brings a native module.
+      const { LmdbKeyedStateBackend } = await import('../state/lmdb-backend.js');
+      const dir = join(stateBackend.dir, `${this.node.id}-${this.subtask}`);
+      return new LmdbKeyedStateBackend(dir, { maxParallelism, ...(stateBackend.cacheEntries ? { cacheEntries: stateBackend.cacheEntries } : {}) });
+    }
+    return new HeapKeyedStateBackend(maxParallelism);
+  }
+
+  private context(backend: KeyedStateBackend | undefined): OperatorContext {
     const node = this.node;
-    const keyed = (node.kind === 'one' || node.kind === 'two') && node.keyed;
     const time: ProcessingTimeService = {
       now: () => Date.now(),
       scheduleAt: (t) => this.scheduleProcessingTime(t),
@@ -416,7 +431,7 @@ class Instance {
       parallelism: node.parallelism,
       maxParallelism: this.rt.graph.maxParallelism,
       processingTime: time,
-      keyedState: keyed ? new HeapKeyedStateBackend(this.rt.graph.maxParallelism) : undefined,
+      keyedState: backend,
       log: (level, message) => this.rt.log(level, `${node.name} (${this.subtask + 1}/${node.parallelism}): ${message}`),
     };
   }
@@ -867,6 +882,7 @@ class Instance {
     this.markDone();
     try {
       await this.op?.close?.();
+      this.backendRef?.close?.();
       await this.op2?.close?.();
       await this.writer?.close?.();
       await this.reader?.close?.();

@@ -1,0 +1,32 @@
+import { UserError } from '../core/errors.js';
+import { blackholeConnector } from './blackhole/index.js';
+import { datagenConnector } from './datagen/index.js';
+import { filesystemConnector } from './filesystem/index.js';
+import { nexmarkConnector } from './nexmark/table.js';
+import { validateOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
+import { printConnector } from './print/index.js';
+import type { TableConnector } from './schema.js';
+
+export type { TableConnector, ConnectorContext, SinkContext, ColumnSchema, Row, ChangeRow, RowKind } from './schema.js';
+export type { OptionSpec, OptionSchema, ResolvedOptions } from './options.js';
+export { validateOptions } from './options.js';
+export { printTarget } from './print/index.js';
+
+/** Every SQL connector, by the name used in `'connector' = '…'`. */
+export const connectors: ReadonlyMap<string, TableConnector> = new Map(
+  [filesystemConnector, datagenConnector, printConnector, blackholeConnector, nexmarkConnector].map((c) => [c.name, c]),
+);
+
+/** The connector named in a table's options, with the options checked against its schema. */
+export function resolveConnector(table: string, options: ReadonlyMap<string, string>): { connector: TableConnector; options: ResolvedOptions } {
+  const name = options.get('connector');
+  if (name === undefined) {
+    throw new UserError(`table "${table}" has no 'connector' option`, { hint: `add 'connector' = '…' to WITH (…); available: ${[...connectors.keys()].join(', ')}` });
+  }
+  const connector = connectors.get(name);
+  if (!connector) {
+    throw new UserError(`table "${table}": unknown connector '${name}'`, { hint: `available connectors: ${[...connectors.keys()].join(', ')}` });
+  }
+  return { connector, options: validateOptions(table, name, options, connector.schema) };
+}

@@ -1,0 +1,222 @@
+import type { Key } from '../../core/keys.js';
+import { WeirError } from '../../core/errors.js';
+import type { StreamExecutionEnvironment } from '../../api/environment.js';
+import { DataStream } from '../../api/datastream.js';
+import { WindowOperator } from '../../windows/window-operator.js';
+import type { WindowAssigner } from '../../windows/assigners.js';
+import {
+  cumulateEventTimeWindows, eventTimeSessionWindows, slidingEventTimeWindows, tumblingEventTimeWindows,
+} from '../../windows/assigners.js';
+import { getWindowStartWithOffset } from '../../windows/window.js';
+import type { TimeWindow } from '../../windows/window.js';
+import type { ChangeRow, Row } from '../../connectors/registry.js';
+import { valueKey } from '../types/compare.js';
+import { AggregateSet } from '../runtime/aggregates.js';
+import { calcChainOperator, calcOperator, toChangelogOperator } from '../runtime/calc.js';
+import type { CalcStage, RowFn } from '../runtime/calc.js';
+import { GroupAggregateOperator } from '../runtime/group-aggregate.js';
+import { RegularJoinOperator } from '../runtime/join.js';
+import { OverAggregateOperator } from '../runtime/over-aggregate.js';
+import { TopNOperator } from '../runtime/top-n.js';
+import { SqlIntervalJoinOperator } from '../runtime/interval-join.js';
+import { TemporalJoinOperator } from '../runtime/temporal-join.js';
+import { watermarkAssigner } from '../runtime/watermark-assigner.js';
+import { windowAggregateFunction, windowResultFunction } from '../runtime/window-aggregate.js';
+import type { CalcRel, PlannedExpr, Rel, WindowDef } from './logical.js';
+
+type SqlStream = DataStream<Row | ChangeRow>;
+
+/** A key of SQL values: primitives as they are, DECIMAL and other objects by their canonical text. */
+function keyValue(v: unknown): Key {
+  if (v === null || v === undefined) return null;
+  const t = typeof v;
+  if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') return v as Key;
+  return valueKey(v);
+}
+
+function keySelector(keys: readonly RowFn[]): (row: Row) => Key | Key[] {
+  if (keys.length === 0) return () => 0;
+  if (keys.length === 1) {
+    const k = keys[0]!;
+    return (row) => keyValue(k(row));
+  }
+  return (row) => keys.map((k) => keyValue(k(row)));
+}
+
+function assignerFor(w: WindowDef): WindowAssigner<unknown, TimeWindow> {
+  switch (w.kind) {
+    case 'TUMBLE': return tumblingEventTimeWindows(w.size, w.offset);
+    case 'HOP': return slidingEventTimeWindows(w.size, w.slide!, w.offset);
+    case 'CUMULATE': return cumulateEventTimeWindows(w.step!, w.size, w.offset);
+    case 'SESSION': return eventTimeSessionWindows(w.gap!) as WindowAssigner<unknown, TimeWindow>;
+  }
+}
+
+/** The windows a row of a window TVF belongs to, as [start, end] pairs (SESSION excluded). */
+export function windowsOf(w: WindowDef, ts: number): [number, number][] {
+  switch (w.kind) {
+    case 'TUMBLE': {
+      const s = getWindowStartWithOffset(ts, w.offset, w.size);
+      return [[s, s + w.size]];
+    }
+    case 'HOP': {
+      const out: [number, number][] = [];
+      const last = getWindowStartWithOffset(ts, w.offset, w.slide!);
+      for (let s = last; s > ts - w.size; s -= w.slide!) out.push([s, s + w.size]);
+      return out;
+    }
+    case 'CUMULATE': {
+      const s = getWindowStartWithOffset(ts, w.offset, w.size);
+      const out: [number, number][] = [];
+      for (let e = getWindowStartWithOffset(ts, w.offset, w.step!) + w.step!; e <= s + w.size; e += w.step!) out.push([s, e]);
+      return out;
+    }
+    case 'SESSION': return [];
+  }
+}
+
+const fns = (ps: readonly PlannedExpr[]): RowFn[] => ps.map((p) => p.compiled.eval);
+
+/** Adds the operators of a planned relation to a job, returning the stream of its rows. */
+export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream {
+  switch (rel.kind) {
+    case 'Scan': {
+      const t = rel.table;
+      const physical = t.columns.filter((c) => c.kind === 'physical').map((c) => ({ name: c.name, type: c.type }));
+      const source = t.connector.createSource!({ table: t.name, columns: physical, options: t.resolvedOptions });
+      let s = env.fromSource<Row>(source, undefined, `source(${t.name})`) as SqlStream;
+      if (rel.computed.length > 0) {
+        const n = rel.physicalCount;
+        const projects: RowFn[] = [];
+        for (let i = 0; i < n; i++) projects.push((row) => row[i]);
+        for (const c of rel.computed) projects.push(c.expr.compiled.eval);
+        const columns = [...Array.from({ length: n }, (_x, i) => i), ...rel.computed.map(() => undefined)];
+        s = s.transform(`computed(${t.name})`, () => calcOperator(projects, undefined, false, `computed(${t.name})`, columns));
+      }
+      if (rel.rowtime) {
+        const { index, watermark } = rel.rowtime;
+        s = (s as DataStream<Row>).transform(`watermark(${t.name})`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval)) as SqlStream;
+      }
+      return s;
+    }
+    case 'Calc': {
+      // Consecutive Calcs run as one operator.
+      const chain: CalcRel[] = [rel];
+      let below = rel.input;
+      while (below.kind === 'Calc' && below.updating === rel.input.updating) {
+        chain.unshift(below);
+        below = below.input;
+      }
+      const input = translate(env, below);
+      const stages: CalcStage[] = chain.map((c) => ({
+        project: c.projects ? fns(c.projects) : undefined,
+        filter: c.filter?.compiled.eval,
+        columns: c.projects?.map((p) => p.column),
+      }));
+      const updating = below.updating;
+      return input.transform('calc', () => calcChainOperator(stages, updating));
+    }
+    case 'Union': {
+      const streams = rel.inputs.map((r) => {
+        const s = translate(env, r);
+        return rel.updating && !r.updating ? (s as DataStream<Row>).transform('to-changelog', () => toChangelogOperator()) as SqlStream : s;
+      });
+      return streams[0]!.union(...streams.slice(1));
+    }
+    case 'WindowTable': {
+      if (rel.window.kind === 'SESSION') throw new WeirError('SESSION window rows without aggregation reached the translator', { domain: 'internal' });
+      const input = translate(env, rel.input) as DataStream<Row>;
+      const w = rel.window;
+      const ti = w.timeIndex;
+      return input.flatMap((row) => {
+        const ts = row[ti] as number;
+        return windowsOf(w, ts).map(([s, e]) => [...row, s, e, e - 1]);
+      }) as SqlStream;
+    }
+    case 'WindowAggregate': {
+      const input = translate(env, rel.input) as DataStream<Row>;
+      const keyFns = fns(rel.keys);
+      const aggs = new AggregateSet(rel.calls, keyFns);
+      const selector = keySelector(keyFns);
+      const assigner = assignerFor(rel.window);
+      const name = `window-aggregate(${rel.window.kind})`;
+      return input.keyBy(selector).keyedTransform(name, () => new WindowOperator<Row, Row, any, TimeWindow>({
+        assigner, name, keySelector: selector,
+        aggregate: windowAggregateFunction(aggs),
+        process: windowResultFunction(aggs, true),
+      })) as SqlStream;
+    }
+    case 'Join': {
+      const left = translate(env, rel.left);
+      const right = translate(env, rel.right);
+      const lk = keySelector(fns(rel.leftKeys));
+      const rk = keySelector(fns(rel.rightKeys));
+      const lc = rel.left.updating;
+      const rc = rel.right.updating;
+      const leftKey = lc ? (v: Row | ChangeRow) => lk((v as ChangeRow).row) : (v: Row | ChangeRow) => lk(v as Row);
+      const rightKey = rc ? (v: Row | ChangeRow) => rk((v as ChangeRow).row) : (v: Row | ChangeRow) => rk(v as Row);
+      const options = {
+        kind: rel.joinType, leftWidth: rel.left.fields.length, rightWidth: rel.right.fields.length,
+        condition: rel.condition?.compiled.eval, leftKey, rightKey, leftChangelog: lc, rightChangelog: rc, appendOnly: !rel.updating,
+      };
+      const id = env.addNode({
+        kind: 'two', name: `join(${rel.joinType})`, keyed: true,
+        create: () => new RegularJoinOperator(options),
+        inputs: [left.edge({ kind: 'hash', key: leftKey }), right.edge({ kind: 'hash', key: rightKey })],
+      });
+      return new DataStream<Row | ChangeRow>(env, id);
+    }
+    case 'IntervalJoin': {
+      const left = translate(env, rel.left) as DataStream<Row>;
+      const right = translate(env, rel.right) as DataStream<Row>;
+      const leftKey = keySelector(fns(rel.leftKeys));
+      const rightKey = keySelector(fns(rel.rightKeys));
+      const cond = rel.condition?.compiled.eval;
+      const { lower, upper } = rel;
+      const id = env.addNode({
+        kind: 'two', name: 'interval-join', keyed: true,
+        create: () => new SqlIntervalJoinOperator({ lower, upper, leftKey, rightKey, condition: cond }),
+        inputs: [left.edge({ kind: 'hash', key: leftKey }), right.edge({ kind: 'hash', key: rightKey })],
+      });
+      return new DataStream<Row | ChangeRow>(env, id);
+    }
+    case 'TemporalJoin': {
+      const left = translate(env, rel.left) as DataStream<Row>;
+      const right = translate(env, rel.right) as DataStream<Row>;
+      const leftKey = keySelector(fns(rel.leftKeys));
+      const rightKey = keySelector(fns(rel.rightKeys));
+      const options = { leftOuter: rel.leftOuter, rightWidth: rel.right.fields.length, leftKey, rightKey, condition: rel.condition?.compiled.eval };
+      const id = env.addNode({
+        kind: 'two', name: 'temporal-join', keyed: true,
+        create: () => new TemporalJoinOperator(options),
+        inputs: [left.edge({ kind: 'hash', key: leftKey }), right.edge({ kind: 'hash', key: rightKey })],
+      });
+      return new DataStream<Row | ChangeRow>(env, id);
+    }
+    case 'TopN': {
+      const input = translate(env, rel.input);
+      const sel = keySelector(fns(rel.partitionBy));
+      const changelog = rel.input.updating;
+      const selector = changelog ? (v: Row | ChangeRow) => sel((v as ChangeRow).row) : (v: Row | ChangeRow) => sel(v as Row);
+      const sort = rel.orderBy.map((o) => ({ fn: o.expr.compiled.eval, desc: o.desc, nullsLast: o.nullsLast }));
+      const { limit, newWinsTies } = rel;
+      return input.keyBy(selector).keyedTransform('top-n', () => new TopNOperator(sort, limit, changelog, newWinsTies)) as SqlStream;
+    }
+    case 'OverAggregate': {
+      const input = translate(env, rel.input) as DataStream<Row>;
+      const keyFns = fns(rel.partitionBy);
+      const aggs = new AggregateSet(rel.calls, keyFns);
+      const frame = rel.frame;
+      return input.keyBy(keySelector(keyFns)).keyedTransform('over-aggregate', () => new OverAggregateOperator(aggs, frame)) as SqlStream;
+    }
+    case 'GroupAggregate': {
+      const input = translate(env, rel.input);
+      const keyFns = fns(rel.keys);
+      const aggs = new AggregateSet(rel.calls, keyFns);
+      const sel = keySelector(keyFns);
+      const changelog = rel.input.updating;
+      const selector = changelog ? (v: Row | ChangeRow) => sel((v as ChangeRow).row) : (v: Row | ChangeRow) => sel(v as Row);
+      return input.keyBy(selector).keyedTransform('group-aggregate', () => new GroupAggregateOperator(aggs, changelog)) as SqlStream;
+    }
+  }
+}

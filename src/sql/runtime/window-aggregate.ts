@@ -1,0 +1,27 @@
+import type { AggregateFunction } from '../../state/descriptors.js';
+import type { ProcessWindowFunction } from '../../windows/window-operator.js';
+import type { TimeWindow } from '../../windows/window.js';
+import type { Row } from '../../connectors/registry.js';
+import type { AggregateSet, GroupAcc } from './aggregates.js';
+
+/** The window operator's incremental function for SQL aggregates: one `GroupAcc` per key and window. */
+export function windowAggregateFunction(aggs: AggregateSet): AggregateFunction<Row, GroupAcc, GroupAcc> {
+  return {
+    createAccumulator: () => aggs.create(),
+    add: (row, acc) => { aggs.add(acc, row); return acc; },
+    getResult: (acc) => acc,
+    merge: (a, b) => aggs.merge(a, b),
+  };
+}
+
+/** Emits `[keys…, window_start, window_end, window_time, results…]` for a fired window. */
+export function windowResultFunction(aggs: AggregateSet, withWindowTime: boolean): ProcessWindowFunction<GroupAcc, Row, any, TimeWindow> {
+  return {
+    process(_key, ctx, elements, out) {
+      const acc = elements[0]!;
+      const w = ctx.window;
+      const props = withWindowTime ? [w.start, w.end, w.end - 1] : [w.start, w.end];
+      out.collect([...(acc.keys ?? []), ...props, ...aggs.results(acc)]);
+    },
+  };
+}
