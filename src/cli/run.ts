@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { StreamExecutionEnvironment } from '../api/environment.js';
+import type { EnvironmentOptions } from '../api/environment.js';
+import { UserError } from '../core/errors.js';
+import { parseDuration } from '../core/time.js';
 import type { ChangeRow, Row } from '../connectors/registry.js';
 import { printTarget } from '../connectors/registry.js';
 import { describeSqlError, planScript } from '../sql/planner/index.js';
@@ -14,6 +17,7 @@ export interface RunIO {
 }
 
 const USAGE = `usage: weir run FILE.sql [--parallelism N] [--define NAME=VALUE ...]
+                     [--checkpoint-dir DIR] [--from-savepoint PATH] [--state-backend hashmap|lmdb] [--metrics-port N]
 
 Runs a Flink SQL script. Bounded jobs run to completion; a job over an unbounded source runs until
 SIGINT or SIGTERM. SELECT results are printed as changelog rows (+I[...]); \${SCRIPT_DIR} in the
@@ -33,6 +37,7 @@ export async function runCommand(argv: string[], io: RunIO): Promise<number> {
   let file: string | undefined;
   let parallelism = 1;
   const defines: Record<string, string> = {};
+  const flags: RunFlags = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') { io.stdout.write(USAGE + '\n'); return 0; }
@@ -45,6 +50,17 @@ export async function runCommand(argv: string[], io: RunIO): Promise<number> {
       const eq = kv.indexOf('=');
       if (eq <= 0) { io.stderr.write(`weir run: --define needs NAME=VALUE\n`); return 2; }
       defines[kv.slice(0, eq)] = kv.slice(eq + 1);
+    } else if (a === '--checkpoint-dir' || a === '--from-savepoint' || a === '--state-backend' || a === '--metrics-port') {
+      const v = argv[++i];
+      if (v === undefined) { io.stderr.write(`weir run: ${a} needs a value\n`); return 2; }
+      if (a === '--checkpoint-dir') flags.checkpointDir = v;
+      else if (a === '--from-savepoint') flags.savepoint = v;
+      else if (a === '--state-backend') flags.stateBackend = v;
+      else {
+        const port = Number(v);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) { io.stderr.write(`weir run: --metrics-port needs a port number\n`); return 2; }
+        flags.metricsPort = port;
+      }
     } else if (a.startsWith('-')) {
       io.stderr.write(`weir run: unknown option ${a}\n\n${USAGE}\n`);
       return 2;
@@ -65,9 +81,13 @@ export async function runCommand(argv: string[], io: RunIO): Promise<number> {
   try {
     const script = planScript(text);
     const p = Number(script.catalog.config.get('parallelism.default') ?? parallelism);
+    const jobs = script.steps.filter((st) => st.kind !== 'output').length;
+    let jobIndex = 0;
     for (const step of script.steps) {
       if (step.kind === 'output') { if (step.text) io.stdout.write(step.text + '\n'); continue; }
-      await runJob(step.job, argv.includes('--parallelism') || argv.includes('-p') ? parallelism : p, io);
+      const settings = jobSettings(script.catalog.config, flags, jobs > 1 ? jobIndex : undefined);
+      jobIndex++;
+      await runJob(step.job, argv.includes('--parallelism') || argv.includes('-p') ? parallelism : p, io, settings);
     }
     return 0;
   } catch (e) {
@@ -78,8 +98,46 @@ export async function runCommand(argv: string[], io: RunIO): Promise<number> {
   }
 }
 
-async function runJob(job: SqlJob, parallelism: number, io: RunIO): Promise<void> {
-  const env = StreamExecutionEnvironment.create({ parallelism, name: job.name });
+interface RunFlags {
+  checkpointDir?: string;
+  savepoint?: string;
+  stateBackend?: string;
+  metricsPort?: number;
+}
+
+/**
+ * Checkpointing, state backend and metrics for one job, from the command line and the script's SET
+ * statements (Flink's keys; the command line wins). With several jobs in a script each checkpoints into
+ * its own subdirectory, so each resumes on its own.
+ */
+function jobSettings(config: Map<string, string>, flags: RunFlags, jobIndex: number | undefined): EnvironmentOptions {
+  const out: EnvironmentOptions = {};
+  const base = flags.checkpointDir ?? config.get('execution.checkpointing.dir') ?? config.get('state.checkpoints.dir');
+  const interval = config.get('execution.checkpointing.interval');
+  const savepoint = flags.savepoint ?? config.get('execution.savepoint.path');
+  if (interval !== undefined && base === undefined) {
+    throw new UserError(`'execution.checkpointing.interval' is set, but there is no checkpoint directory`, {
+      hint: "run with --checkpoint-dir DIR, or SET 'execution.checkpointing.dir' = '...'",
+    });
+  }
+  if (base !== undefined) {
+    const dir = jobIndex === undefined ? base : join(base, `job-${jobIndex}`);
+    out.checkpointing = { intervalMs: interval === undefined ? 1000 : parseDuration(interval), dir, restoreFrom: savepoint };
+  } else if (savepoint !== undefined) {
+    throw new UserError('starting from a savepoint needs a checkpoint directory for the new run', { hint: 'add --checkpoint-dir DIR' });
+  }
+  const backend = (flags.stateBackend ?? config.get('state.backend.type') ?? 'hashmap').toLowerCase();
+  if (backend === 'lmdb' || backend === 'rocksdb') {
+    out.stateBackend = { kind: 'lmdb', dir: join(base ?? join('.weir', 'state'), 'state', String(jobIndex ?? 0)) };
+  } else if (backend !== 'hashmap' && backend !== 'heap') {
+    throw new UserError(`unknown state backend '${backend}'`, { hint: "use 'hashmap' (heap, the default) or 'lmdb' (on disk; 'rocksdb' is read as 'lmdb')" });
+  }
+  if (flags.metricsPort !== undefined) out.metricsPort = flags.metricsPort;
+  return out;
+}
+
+async function runJob(job: SqlJob, parallelism: number, io: RunIO, settings: EnvironmentOptions = {}): Promise<void> {
+  const env = StreamExecutionEnvironment.create({ ...settings, parallelism, name: job.name });
   // SELECT rows are printed as they come (unbounded queries too), as Flink's changelog rows.
   job.build(env, {
     selectSink: (sink) => {

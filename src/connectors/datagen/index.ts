@@ -66,7 +66,6 @@ export function datagenSource(ctx: ConnectorContext): Source<Row> {
     bounded: Number.isFinite(count),
     createReader({ subtaskIndex, parallelism, signal }) {
       let n = subtaskIndex;
-      const rand = rng(0x5eed + subtaskIndex);
       const started = Date.now();
       let produced = 0;
       const perTask = rate / parallelism;
@@ -81,6 +80,9 @@ export function datagenSource(ctx: ConnectorContext): Source<Row> {
           const values: Row[] = [];
           while (n < count && values.length < Math.min(max, due)) {
             const row = new Array<unknown>(gens.length);
+            // Random values derive from the row number alone, so a job restored from a checkpoint
+            // generates exactly the rows it would have generated without the failure.
+            const rand = rng((0x5eed ^ Math.imul(n, 0x9e3779b1)) >>> 0);
             for (let i = 0; i < gens.length; i++) row[i] = gens[i]!.gen(n, rand);
             values.push(row);
             n += parallelism;
@@ -88,6 +90,8 @@ export function datagenSource(ctx: ConnectorContext): Source<Row> {
           produced += values.length;
           return { batch: { values, timestamps: new Array<number>(values.length).fill(NO_TIMESTAMP) } };
         },
+        snapshotPosition: () => n,
+        restorePosition: (p) => { n = p as number; },
       };
     },
   };

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExternalError, UserError } from '../../core/errors.js';
 import { NO_TIMESTAMP } from '../../core/time.js';
@@ -9,6 +8,7 @@ import type { Source } from '../../runtime/source.js';
 import { checks } from '../options.js';
 import type { ChangeRow, ConnectorContext, Row, SinkContext, TableConnector } from '../schema.js';
 import { csvDecoder, csvEncoder, jsonDecoder, jsonEncoder } from './formats.js';
+import { partFileSink } from '../files/part-file-sink.js';
 import type { LineDecoder } from './formats.js';
 
 /** Files of a path: the file itself, or every visible file below a directory, sorted so splits are stable. */
@@ -93,28 +93,10 @@ export function filesystemSink(ctx: SinkContext): Sink<Row | ChangeRow> {
   const dir = ctx.options.get('path')!;
   const format = ctx.options.get('format');
   const encode = format === 'csv' ? csvEncoder(ctx.columns, ctx.options) : jsonEncoder(ctx.columns);
-  const jobId = randomUUID();
-  return {
-    name: `filesystem:${ctx.table}`,
-    createWriter({ subtaskIndex }) {
-      const finalName = `part-${jobId}-${subtaskIndex}-0`;
-      const tmp = join(dir, `.${finalName}.inprogress`);
-      let opened: Promise<void> | undefined;
-      const open = (): Promise<void> => (opened ??= mkdir(dir, { recursive: true }).then(() => writeFile(tmp, '')));
-      return {
-        async write(batch) {
-          await open();
-          let text = '';
-          for (const r of batch.values) text += encode(r as Row) + '\n';
-          await appendFile(tmp, text);
-        },
-        async finish() {
-          await open();
-          await rename(tmp, join(dir, finalName));
-        },
-      };
-    },
-  };
+  // Part files are written hidden and published by two-phase commit: exactly once with checkpoints,
+  // at the end of input without.
+  const sink = partFileSink<Row | ChangeRow>({ dir, encode: (r) => encode(r as Row), suffix: format === 'csv' ? '.csv' : '.json' });
+  return { ...sink, name: `filesystem:${ctx.table}` };
 }
 
 const FORMAT_OPTIONS = {
