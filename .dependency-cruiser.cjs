@@ -6,7 +6,7 @@ const layers = [
   ['operators', 'windows'],
   ['runtime', 'api'],
   ['log'],
-  ['connectors', 'sql', 'ml', 'nexmark'],
+  ['connectors', 'sql', 'ml', 'nexmark', 'features', 'fraud', 'demo'],
   ['server', 'cli'],
 ];
 const rank = {};

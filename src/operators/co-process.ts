@@ -64,6 +64,7 @@ export abstract class KeyedTwoInputBase<IN1, IN2, OUT> implements TwoInputStream
   protected abstract onTimer(time: number, key: Key, ns: Namespace, kind: 'event' | 'processing', out: Output<OUT>): void;
 
   onWatermark(wm: number, out: Output<OUT>): void {
+    if (wm <= this.currentWatermark) return;
     this.currentWatermark = wm;
     this.eventTimers.advance(wm, (t, key, ns) => {
       this.backend.setCurrentKey(key);

@@ -69,6 +69,8 @@ export abstract class KeyedOperatorBase<IN, OUT> implements StreamOperator<IN, O
   }
 
   onWatermark(watermark: number, out: Output<OUT>): void {
+    // After a restore, upstream watermarks start low again; the operator's own restored one stands.
+    if (watermark <= this.currentWatermark) return;
     this.currentWatermark = watermark;
     this.eventTimers.advance(watermark, (t, key, ns) => {
       this.backend.setCurrentKey(key);

@@ -14,6 +14,8 @@ export interface SubtaskState {
   state?: unknown;
   /** What a sink must commit once this checkpoint is complete. */
   committables?: unknown;
+  /** The last watermark the subtask sent on; after a restore it never sends a lower one. */
+  watermark?: number;
 }
 
 /**
@@ -28,12 +30,12 @@ export interface StoredSubtask {
 }
 
 export function packSubtask(st: SubtaskState): StoredSubtask {
-  return { node: st.node, name: st.name, subtask: st.subtask, blob: serialize({ state: st.state, committables: st.committables }) };
+  return { node: st.node, name: st.name, subtask: st.subtask, blob: serialize({ state: st.state, committables: st.committables, watermark: st.watermark }) };
 }
 
 export function unpackSubtask(s: StoredSubtask): SubtaskState {
-  const { state, committables } = deserialize(s.blob) as { state?: unknown; committables?: unknown };
-  return { node: s.node, name: s.name, subtask: s.subtask, state, committables };
+  const { state, committables, watermark } = deserialize(s.blob) as { state?: unknown; committables?: unknown; watermark?: number };
+  return { node: s.node, name: s.name, subtask: s.subtask, state, committables, watermark };
 }
 
 export interface CompletedCheckpoint {

@@ -363,6 +363,9 @@ class Instance {
     const stored = this.rt.options.restore?.subtasks.find((st) => st.node === node.id && st.subtask === this.subtask);
     this.restoredState = stored ? unpackSubtask(stored) : undefined;
     const restored = this.restoredState?.state;
+    // Watermarks never go back, also across a restart: late-data decisions stay as they were.
+    const wm = this.restoredState?.watermark;
+    if (typeof wm === 'number' && wm > this.outWatermark) this.outWatermark = wm;
     const keyed = (node.kind === 'one' || node.kind === 'two') && node.keyed;
     this.backendRef = keyed ? await this.createBackend() : undefined;
     const ctx = this.context(this.backendRef);
@@ -623,7 +626,7 @@ class Instance {
 
   /** This subtask's part of a checkpoint. */
   snapshot(): SubtaskState {
-    const st: SubtaskState = { node: this.node.id, name: this.node.name, subtask: this.subtask };
+    const st: SubtaskState = { node: this.node.id, name: this.node.name, subtask: this.subtask, watermark: this.outWatermark };
     if (this.reader) st.state = { position: this.reader.snapshotPosition?.(), watermark: this.outWatermark };
     else if (this.op) st.state = this.op.snapshotState?.();
     else if (this.op2) st.state = this.op2.snapshotState?.();

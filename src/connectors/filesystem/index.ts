@@ -48,6 +48,8 @@ export function filesystemSource(ctx: ConnectorContext): Source<Row> {
       let fileIdx = 0;
       let lines: string[] | null = null;
       let lineIdx = 0;
+      /** Where to start in the next file read: 0, or the line a checkpoint stopped at. */
+      let startLine = 0;
       return {
         splits: () => files,
         async poll(max) {
@@ -59,7 +61,8 @@ export function filesystemSource(ctx: ConnectorContext): Source<Row> {
               } catch (e) {
                 throw new ExternalError(`cannot read ${file}: ${(e as Error).message}`, { origin: 'connector:filesystem', cause: e });
               }
-              lineIdx = 0;
+              lineIdx = startLine;
+              startLine = 0;
             }
             const values: Row[] = [];
             while (lineIdx < lines.length && values.length < max) {
@@ -74,7 +77,12 @@ export function filesystemSource(ctx: ConnectorContext): Source<Row> {
           return null;
         },
         snapshotPosition: () => ({ fileIdx, lineIdx }),
-        restorePosition: (p) => { const pos = p as { fileIdx: number; lineIdx: number }; fileIdx = pos.fileIdx; lineIdx = pos.lineIdx; lines = null; },
+        restorePosition: (p) => {
+          const pos = p as { fileIdx: number; lineIdx: number };
+          fileIdx = pos.fileIdx;
+          startLine = pos.lineIdx;
+          lines = null;
+        },
       };
     },
   };
