@@ -3,6 +3,7 @@ import { blackholeConnector } from './blackhole/index.js';
 import { datagenConnector } from './datagen/index.js';
 import { filesystemConnector } from './filesystem/index.js';
 import { nexmarkConnector } from './nexmark/table.js';
+import { logConnector } from './log/table.js';
 import { validateOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { printConnector } from './print/index.js';
@@ -15,7 +16,7 @@ export { printTarget } from './print/index.js';
 
 /** Every SQL connector, by the name used in `'connector' = '…'`. */
 export const connectors: ReadonlyMap<string, TableConnector> = new Map(
-  [filesystemConnector, datagenConnector, printConnector, blackholeConnector, nexmarkConnector].map((c) => [c.name, c]),
+  [filesystemConnector, datagenConnector, printConnector, blackholeConnector, nexmarkConnector, logConnector].map((c) => [c.name, c]),
 );
 
 /** The connector named in a table's options, with the options checked against its schema. */
