@@ -6,6 +6,7 @@ import type { JobGraph } from './graph.js';
 import type { CoordinatorCommand, ExchangeMessage, Transport, WorkerReport } from './messages.js';
 import { FINAL_CHECKPOINT_ID } from './checkpoint-coordinator.js';
 import { WorkerRuntime } from './worker-runtime.js';
+import { decodeColumnar, encodeColumnar, isColumnar } from './columnar.js';
 
 /** What a worker needs from a job module's export: a way to build the graph. */
 interface BuildsGraph {
@@ -18,10 +19,23 @@ const report = (r: WorkerReport) => parentPort!.postMessage(r);
 function portTransport(ports: (MessagePort | null)[]): Transport {
   let handler: ((from: number, m: ExchangeMessage) => void) | undefined;
   ports.forEach((p, from) => {
-    p?.on('message', (m: ExchangeMessage) => handler?.(from, m));
+    p?.on('message', (m: ExchangeMessage) => {
+      if (m.t === 'b' && isColumnar(m.v)) m.v = decodeColumnar(m.v);
+      handler?.(from, m);
+    });
   });
   return {
-    send: (target, m) => ports[target]!.postMessage(m),
+    send: (target, m) => {
+      // Flat records cross as columns (numbers without copying), about twice as fast as cloning.
+      if (m.t === 'b') {
+        const enc = encodeColumnar(m.v);
+        if (enc) {
+          ports[target]!.postMessage({ ...m, v: enc.batch }, enc.transfer);
+          return;
+        }
+      }
+      ports[target]!.postMessage(m);
+    },
     onMessage: (h) => { handler = h; },
   };
 }

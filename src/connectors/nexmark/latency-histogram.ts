@@ -21,6 +21,12 @@ export function wallClockMs(): number {
 function bucketOf(micros: number): number {
   if (!(micros >= 1)) return 0;
   if (micros < SUB_COUNT) return Math.floor(micros);
+  if (micros < 2 ** 31) {
+    // The common case in integer arithmetic: Math.log2 per record showed up in sink profiles.
+    const v = micros | 0;
+    const shift = 31 - Math.clz32(v) - SUB_BITS;
+    return (shift + 1) * SUB_COUNT + ((v >>> shift) - SUB_COUNT);
+  }
   const exp = Math.floor(Math.log2(micros));
   if (exp > MAX_EXPONENT) return HISTOGRAM_BUCKETS - 1;
   const shift = exp - SUB_BITS;

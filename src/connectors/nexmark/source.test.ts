@@ -125,6 +125,12 @@ test('the latency histogram keeps percentiles within its bucket width', () => {
   assert.ok(Math.abs(p50 - 50) / 50 < 0.04, `p50 ${p50}`);
   assert.ok(Math.abs(p99 - 99) / 99 < 0.04, `p99 ${p99}`);
   assert.ok(Number.isNaN(new LatencyHistogram().percentileMs(50)));
+  // Each power of two has its own buckets, below and above the 2^31 µs where the integer path ends.
+  for (const ms of [0.04, 0.5, 3, 777, 2_000_000, 3_000_000, 5e7]) {
+    const one = new LatencyHistogram();
+    one.recordMs(ms);
+    assert.ok(Math.abs(one.percentileMs(50) - ms) / ms < 0.04, `${ms} ms read back as ${one.percentileMs(50)}`);
+  }
   const shared = LatencyHistogram.sharedBuffer(2);
   new LatencyHistogram(shared, 0).recordMs(1);
   new LatencyHistogram(shared, 1).recordMs(1000);
