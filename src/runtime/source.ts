@@ -84,14 +84,16 @@ export function fromGenerator<T>(count: number, fn: (n: number) => T, options: {
       return {
         async poll(max) {
           if (n >= count || signal.aborted) return null;
-          let limit = max;
+          const limit = max;
           if (rate > 0) {
+            // Paced, but always in whole batches: batch boundaries (and so watermarks) do not depend on
+            // timing, and a job replayed from a checkpoint sees the same batches.
+            const want = Math.min(max, Math.ceil((count - n) / parallelism));
             const due = Math.floor(((Date.now() - started) / 1000) * rate) - produced;
-            if (due <= 0) {
-              await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(1000 / rate))));
+            if (due < want) {
+              await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(((want - due) / rate) * 1000))));
               return { batch: { values: [], timestamps: [] } };
             }
-            limit = Math.min(max, due);
           }
           const vs: T[] = [];
           const ts: number[] = [];

@@ -9,8 +9,8 @@ import type {
   AggregatingStateDescriptor, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ReducingState,
   ReducingStateDescriptor, StateDescriptor, StateTtlConfig, ValueState, ValueStateDescriptor,
 } from './descriptors.js';
-import type { AccumulatingState, KeyedStateBackend, KeyedStateSnapshot, Namespace, Namespaced } from './heap-backend.js';
-import { VOID_NAMESPACE } from './heap-backend.js';
+import type { AccumulatingState, KeyedStateBackend, KeyedStateSnapshot, KeyedStateSnapshotV1, Namespace, Namespaced } from './heap-backend.js';
+import { VOID_NAMESPACE, snapshotEntries } from './heap-backend.js';
 
 /** Options of {@link LmdbKeyedStateBackend}. */
 export interface LmdbStateBackendOptions {
@@ -301,7 +301,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend {
   /** The whole state in the portable snapshot format (same as the heap backend's). Flushes first. */
   snapshot(): KeyedStateSnapshot {
     this.flush();
-    const states: KeyedStateSnapshot['states'] = [];
+    const states: KeyedStateSnapshotV1['states'] = [];
     for (const [name, t] of this.tables) {
       const entries: [Namespace, Key, unknown, number?][] = [];
       for (const { key, value } of this.db.getRange(t.range())) {
@@ -321,11 +321,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend {
    * subtask's key groups are kept, so a job can be restored at another parallelism.
    */
   restore(snapshot: KeyedStateSnapshot, ownsKeyGroup?: (keyGroup: number) => boolean): void {
-    if (snapshot.version !== 1) {
-      throw new WeirError(`keyed state snapshot version ${String(snapshot.version)} is not readable by this weir`, {
-        domain: 'user', hint: 'restore with the weir version that wrote it, or start without state',
-      });
-    }
+    const entries = snapshotEntries(snapshot);
     if (snapshot.maxParallelism !== this.maxParallelism) {
       throw new WeirError(
         `state was written with max parallelism ${snapshot.maxParallelism}, the job now has ${this.maxParallelism}`,
@@ -334,7 +330,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend {
     }
     this.evictAll();
     const now = this.clock();
-    for (const s of snapshot.states) {
+    for (const s of entries) {
       let t = this.tables.get(s.name);
       if (!t) t = this.createTable(s.name, s.kind, undefined);
       if (!t.ttl && s.entries.some((e) => e[3] !== undefined)) t.enableTtl({ ttlMs: Number.POSITIVE_INFINITY });

@@ -8,10 +8,13 @@ export interface Timer {
   namespace: Namespace;
 }
 
-export interface TimerQueueSnapshot {
-  version: 1;
-  timers: [number, Key, Namespace][];
-}
+/**
+ * Version 1 lists every timer; version 2 (written now) is the bucket Maps themselves, which V8
+ * serialises natively: no per-timer arrays when a checkpoint is taken. Both are readable.
+ */
+export type TimerQueueSnapshot =
+  | { version: 1; timers: [number, Key, Namespace][] }
+  | { version: 2; buckets: Map<number, Map<Namespace, Set<Key>>> };
 
 /**
  * Timers of one kind (event or processing time) of one keyed operator. A (time, key, namespace) triple is
@@ -91,14 +94,19 @@ export class TimerQueue {
     return this.count;
   }
 
+  /** The live buckets: serialise the snapshot before timers change again (the runtime does so at once). */
   snapshot(): TimerQueueSnapshot {
-    const timers: [number, Key, Namespace][] = [];
-    for (const [t, bucket] of this.buckets) for (const [ns, keys] of bucket) for (const k of keys) timers.push([t, k, ns]);
-    return { version: 1, timers };
+    return { version: 2, buckets: this.buckets };
   }
 
   restore(s: TimerQueueSnapshot, keep?: (key: Key) => boolean): void {
-    for (const [t, k, ns] of s.timers) if (!keep || keep(k)) this.register(t, k, ns);
+    if (s.version === 1) {
+      for (const [t, k, ns] of s.timers) if (!keep || keep(k)) this.register(t, k, ns);
+      return;
+    }
+    for (const [t, bucket] of s.buckets) {
+      for (const [ns, keys] of bucket) for (const k of keys) if (!keep || keep(k)) this.register(t, k, ns);
+    }
   }
 
   private push(t: number): void {

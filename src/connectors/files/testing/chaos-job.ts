@@ -28,7 +28,7 @@ const env = StreamExecutionEnvironment.create({
   checkpointing: { intervalMs: 100, dir: checkpointDir!, retain: 2 },
 });
 env
-  .fromSource(fromGenerator(records, txn, { name: 'txns' }), WatermarkStrategies.boundedOutOfOrderness<Txn>(bound).withTimestampAssigner((t) => t.ts))
+  .fromSource(fromGenerator(records, txn, { name: 'txns', ratePerSecond: 300_000 }), WatermarkStrategies.boundedOutOfOrderness<Txn>(bound).withTimestampAssigner((t) => t.ts))
   .keyBy((t) => t.card)
   .window(tumblingEventTimeWindows(10_000))
   .aggregate<[number, number], [number, number], string>(
