@@ -1,4 +1,6 @@
 import type { Key } from '../core/keys.js';
+import { aggregatingHandle, listHandle, mapHandle, reducingHandle, valueHandle } from './state-handles.js';
+import type { KeyCursor } from './state-handles.js';
 import { DEFAULT_MAX_PARALLELISM, keyGroupOf } from '../core/keys.js';
 import { WeirError } from '../core/errors.js';
 import type {
@@ -95,7 +97,7 @@ export interface KeyedStateBackend {
  * Every access is for the current key, set by the runtime (or the operator) before user code runs.
  */
 export class HeapKeyedStateBackend implements KeyedStateBackend {
-  private currentKey: Key = null;
+  private readonly cursor: KeyCursor = { key: null };
   private readonly tables = new Map<string, StateTable>();
 
   constructor(
@@ -104,100 +106,30 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   ) {}
 
   setCurrentKey(key: Key): void {
-    this.currentKey = key;
+    this.cursor.key = key;
   }
   getCurrentKey(): Key {
-    return this.currentKey;
+    return this.cursor.key;
   }
 
   getValueState<T>(desc: ValueStateDescriptor<T>): ValueState<T> & Namespaced {
-    const t = this.table(desc);
-    const dflt = desc.defaultValue;
-    return {
-      setNamespace: (ns) => t.setNamespace(ns),
-      value: () => {
-        const v = t.get(this.currentKey) as T | undefined;
-        return v === undefined ? dflt : v;
-      },
-      update: (v) => (v === undefined || v === null ? t.remove(this.currentKey) : t.put(this.currentKey, v)),
-      clear: () => t.remove(this.currentKey),
-    };
+    return valueHandle(this.table(desc), this.cursor, desc);
   }
 
   getListState<T>(desc: ListStateDescriptor<T>): ListState<T> & Namespaced {
-    const t = this.table(desc);
-    return {
-      setNamespace: (ns) => t.setNamespace(ns),
-      get: () => (t.get(this.currentKey) as T[] | undefined) ?? [],
-      add: (v) => {
-        const list = t.get(this.currentKey) as T[] | undefined;
-        if (list) { list.push(v); t.touch(this.currentKey); } else t.put(this.currentKey, [v]);
-      },
-      addAll: (vs) => {
-        if (vs.length === 0) return;
-        const list = t.get(this.currentKey) as T[] | undefined;
-        if (list) { list.push(...vs); t.touch(this.currentKey); } else t.put(this.currentKey, [...vs]);
-      },
-      update: (vs) => (vs.length === 0 ? t.remove(this.currentKey) : t.put(this.currentKey, [...vs])),
-      clear: () => t.remove(this.currentKey),
-    };
+    return listHandle(this.table(desc), this.cursor, desc);
   }
 
   getMapState<K, V>(desc: MapStateDescriptor<K, V>): MapState<K, V> & Namespaced {
-    const t = this.table(desc);
-    const map = (): Map<K, V> | undefined => t.get(this.currentKey) as Map<K, V> | undefined;
-    return {
-      setNamespace: (ns) => t.setNamespace(ns),
-      get: (k) => map()?.get(k),
-      put: (k, v) => {
-        const m = map();
-        if (m) { m.set(k, v); t.touch(this.currentKey); } else t.put(this.currentKey, new Map([[k, v]]));
-      },
-      remove: (k) => {
-        const m = map();
-        if (!m) return;
-        m.delete(k);
-        if (m.size === 0) t.remove(this.currentKey);
-      },
-      contains: (k) => map()?.has(k) ?? false,
-      entries: () => [...(map()?.entries() ?? [])],
-      keys: () => [...(map()?.keys() ?? [])],
-      values: () => [...(map()?.values() ?? [])],
-      isEmpty: () => (map()?.size ?? 0) === 0,
-      clear: () => t.remove(this.currentKey),
-    };
+    return mapHandle(this.table(desc), this.cursor, desc);
   }
 
   getReducingState<T>(desc: ReducingStateDescriptor<T>): ReducingState<T> & Namespaced {
-    const t = this.table(desc);
-    return {
-      setNamespace: (ns) => t.setNamespace(ns),
-      get: () => t.get(this.currentKey) as T | undefined,
-      add: (v) => {
-        const cur = t.get(this.currentKey) as T | undefined;
-        t.put(this.currentKey, cur === undefined ? v : desc.reduce(cur, v));
-      },
-      clear: () => t.remove(this.currentKey),
-    };
+    return reducingHandle(this.table(desc), this.cursor, desc);
   }
 
   getAggregatingState<IN, ACC, OUT>(desc: AggregatingStateDescriptor<IN, ACC, OUT>): AccumulatingState<IN, ACC, OUT> {
-    const t = this.table(desc);
-    const agg = desc.aggregate;
-    return {
-      setNamespace: (ns) => t.setNamespace(ns),
-      get: () => {
-        const acc = t.get(this.currentKey) as ACC | undefined;
-        return acc === undefined ? undefined : agg.getResult(acc);
-      },
-      add: (v) => {
-        const acc = t.get(this.currentKey) as ACC | undefined;
-        t.put(this.currentKey, agg.add(v, acc === undefined ? agg.createAccumulator() : acc));
-      },
-      clear: () => t.remove(this.currentKey),
-      getAccumulator: () => t.get(this.currentKey) as ACC | undefined,
-      setAccumulator: (acc) => t.put(this.currentKey, acc),
-    };
+    return aggregatingHandle(this.table(desc), this.cursor, desc);
   }
 
   /** Keys that have a value in a state (in any namespace), for `applyToAllKeys`-style work and tests. */
