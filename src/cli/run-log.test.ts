@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Log } from '../../log/index.js';
-import { runCommand } from '../../cli/run.js';
+import { Log } from '../log/index.js';
+import { runCommand } from './run.js';
 
 test('SQL over the embedded log: a bounded topic through a window aggregation into another topic', async () => {
   const root = mkdtempSync(join(tmpdir(), 'weir-logsql-'));
