@@ -11,7 +11,7 @@ import { castFn, castMayOverflow, castProblem, wrapInteger } from '../types/cast
 import { compareValues, valueKey, valuesEqual } from '../types/compare.js';
 import { dayOf, instantToLocal, localToInstant, MS_PER_DAY, msOfDay, parseDate, parseTime, parseTimestamp } from '../types/datetime.js';
 import { addMonthsDays, addMonthsLocal, ceilLocal, EXTRACT_UNITS, extractLocal, floorLocal, fromLocalMs, toLocalMs } from '../types/temporal.js';
-import { toJsonValue } from '../types/values.js';
+import { formatValue, toJsonValue } from '../types/values.js';
 import { evalJsonPath, parseJsonPath, type JsonPath } from '../functions/json.js';
 import type { FunctionCatalog } from '../functions/catalog.js';
 import type { ArgInfo, EvalContext, ScalarImpl } from '../functions/define.js';
@@ -1082,17 +1082,13 @@ class Compiler {
       const text = de(row);
       const p = pe(row);
       if (text === null || p === null) return null;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text as string);
-      } catch {
-        return onError(row);
-      }
-      const hits = evalJsonPath(parsed, pathOf(p as string));
-      if (hits.length === 0) return onEmpty(row);
-      const v = hits[0];
-      if (hits.length > 1 || (v !== null && typeof v === 'object')) return onError(row);
-      if (v === null) return null;
+      const jp = pathOf(p as string);
+      const hit = jsonLookup(text as string, jp);
+      if (hit.kind === 'error') return onError(row);
+      if (hit.kind === 'empty') return onEmpty(row);
+      const v = hit.value;
+      // Calcite: a non-scalar is "empty" in lax mode and an error in strict mode
+      if (typeof v === 'object') return jp.strict ? onError(row) : onEmpty(row);
       try {
         return toResult(String(v));
       } catch (err) {
@@ -1115,20 +1111,16 @@ class Compiler {
       const text = de(row);
       const p = pe(row);
       if (text === null || p === null) return null;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text as string);
-      } catch {
-        return onError(row);
-      }
       const jp = pathOf(p as string);
-      const hits = evalJsonPath(parsed, jp);
-      if (hits.length === 0) return onEmpty(row);
-      const many = jp.steps.some((s) => s.kind === 'wildcard');
-      const v = many ? hits : hits[0];
+      const hit = jsonLookup(text as string, jp);
+      if (hit.kind === 'error') return onError(row);
+      if (hit.kind === 'empty') return onEmpty(row);
+      const v = hit.value;
       const structured = v !== null && typeof v === 'object';
-      if (wrapper === 'UNCONDITIONAL' || (wrapper === 'CONDITIONAL' && !structured)) return JSON.stringify(many ? hits : [v]);
-      return structured ? JSON.stringify(v) : onError(row);
+      if (wrapper === 'UNCONDITIONAL' || (wrapper === 'CONDITIONAL' && !structured)) return JSON.stringify(hit.many ? v : [v]);
+      // Calcite: a scalar without a wrapper is "empty" in lax mode and an error in strict mode
+      if (!structured) return jp.strict ? onError(row) : onEmpty(row);
+      return JSON.stringify(v);
     }, [doc, path]);
   }
 
@@ -1142,13 +1134,8 @@ class Compiler {
       const text = de(row);
       const p = pe(row);
       if (text === null || p === null) return null;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text as string);
-      } catch {
-        return onError(row);
-      }
-      return evalJsonPath(parsed, pathOf(p as string)).length > 0;
+      const hit = jsonLookup(text as string, pathOf(p as string));
+      return hit.kind === 'error' ? onError(row) : hit.kind === 'value';
     }, [doc, path]);
   }
 
@@ -1175,15 +1162,23 @@ class Compiler {
       if (!isCharacter(types[i]!)) throw new SqlTypeError(`JSON_OBJECT keys must be strings, got ${typeToString(types[i]!)}`, e.args[i]!.span);
     }
     const absent = (e.json?.onNull ?? 'NULL') === 'ABSENT';
+    // Flink writes the members ordered by key, and numbers as Java's BigDecimal text (0.0, 1.0E+10)
+    const text = (i: number, v: unknown): string => {
+      if (raw[i]) return v as string;
+      const t = types[i]!;
+      if ((t.kind === 'DOUBLE' || t.kind === 'FLOAT') && Number.isFinite(v)) return javaBigDecimalText(formatValue(v, t));
+      return JSON.stringify(value(i, v));
+    };
     return this.node(T.string(false), (row) => {
-      const out: Record<string, unknown> = {};
+      const out = new Map<string, string>();
       for (let i = 0; i < evs.length; i += 2) {
         const k = evs[i]!(row);
         if (k === null) throw new SqlRuntimeError('JSON_OBJECT: a key is NULL');
         const v = evs[i + 1]!(row);
-        if (v === null) { if (!absent) out[k as string] = null; } else out[k as string] = value(i + 1, v);
+        if (v === null) { if (!absent) out.set(k as string, 'null'); } else out.set(k as string, text(i + 1, v));
       }
-      return JSON.stringify(out);
+      const keys = [...out.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${out.get(k)!}`).join(',')}}`;
     }, args);
   }
 
@@ -1317,4 +1312,41 @@ export function castCompiled(c: CompiledExpr, to: SqlType, options: CompileOptio
     isConstant: c.isConstant,
     text: `CAST(${c.text} AS ${typeToString(to)})`,
   };
+}
+
+type JsonHit = { kind: 'error' } | { kind: 'empty' } | { kind: 'value'; value: unknown; many: boolean };
+
+/**
+ * A JSON path lookup as Flink (Calcite) does it: input that is not JSON, a path that selects
+ * nothing and a JSON null are all an error in strict mode (the default without a `lax`/`strict`
+ * prefix) and an empty result in lax mode.
+ */
+function jsonLookup(text: string, jp: JsonPath): JsonHit {
+  const miss: JsonHit = jp.strict ? { kind: 'error' } : { kind: 'empty' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return miss;
+  }
+  const hits = evalJsonPath(parsed, jp);
+  const many = jp.steps.some((st) => st.kind === 'wildcard');
+  const v = many ? hits : hits[0];
+  return v === undefined || v === null ? miss : { kind: 'value', value: v, many };
+}
+
+/** Java's `BigDecimal.valueOf(double).toString()` from `Double.toString` text ("1.0E10" -> "1.0E+10", "1.0E-5" -> "0.000010"). */
+export function javaBigDecimalText(javaDouble: string): string {
+  const m = /^(-?)(\d+)\.(\d+)E(-?\d+)$/.exec(javaDouble);
+  if (!m) return javaDouble;
+  const [, sign, int, frac, exp] = m as unknown as [string, string, string, string, string];
+  const digits = (int + frac).replace(/^0+(?=\d)/, '');
+  const scale = frac.length - Number(exp);
+  const adjusted = digits.length - 1 - scale;
+  if (scale >= 0 && adjusted >= -6) {
+    if (scale === 0) return sign + digits;
+    const body = digits.length > scale ? `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}` : `0.${'0'.repeat(scale - digits.length)}${digits}`;
+    return sign + body;
+  }
+  return `${sign}${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}E${adjusted >= 0 ? '+' : ''}${adjusted}`;
 }

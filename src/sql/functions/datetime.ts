@@ -16,6 +16,21 @@ function localReader(t: SqlType, ctx: EvalContext): (v: unknown) => number | nul
   return (v) => toLocalMs(v as number, t, ctx.timeZone);
 }
 
+/**
+ * A string argument of DATE_FORMAT as Flink reads it: a lenient `yyyy-MM-dd HH:mm:ss` parse of the
+ * string's beginning (Java's SimpleDateFormat), so a date without a time is NULL and fractional
+ * seconds are ignored.
+ */
+function parseDateFormatInput(s: string): number | null {
+  const m = /^\s*(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+)/.exec(s);
+  if (!m) return null;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, sec, 0);
+  return date.getTime();
+}
+
 function patternCheck(args: ArgInfo[], i: number, fn: string): void {
   const p = constArg(args, i);
   if (typeof p === 'string') {
@@ -75,7 +90,7 @@ export const DATETIME_FUNCTIONS: ScalarFunction[] = [
       const t = args[0]!.type;
       if (!isTimestamp(t) && !isCharacter(t) && t.kind !== 'DATE' && t.kind !== 'NULL') throw badArgs('DATE_FORMAT', args, 'DATE_FORMAT(<TIMESTAMP>, <STRING>)');
       patternCheck(args, 1, 'DATE_FORMAT');
-      const read = localReader(t, ctx);
+      const read = isCharacter(t) ? (v: unknown) => parseDateFormatInput(v as string) : localReader(t, ctx);
       return (v: unknown, p: string) => {
         const ms = read(v);
         return ms === null ? null : formatterFor(p)(ms);
@@ -128,7 +143,8 @@ export const DATETIME_FUNCTIONS: ScalarFunction[] = [
     impl: (args, _r, ctx) => {
       if (args.length === 0) return () => Math.floor(ctx.now() / 1000);
       return (s: string, p = DEFAULT_FORMAT) => {
-        const local = parserFor(p)(s);
+        // Flink parses with SimpleDateFormat, which reads the default format from the string's start
+        const local = p === DEFAULT_FORMAT ? (parseDateFormatInput(s) ?? undefined) : parserFor(p)(s);
         return local === undefined ? null : Math.floor(localToInstant(local, ctx.timeZone) / 1000);
       };
     },

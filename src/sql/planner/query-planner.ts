@@ -1,10 +1,10 @@
 import type * as A from '../parser/index.js';
-import { unparse } from '../parser/index.js';
+import { parseExpression, quoteIdent, unparse } from '../parser/index.js';
 import type { Catalog, CatalogTable, CatalogView } from '../catalog/index.js';
 import { Scope } from '../expr/scope.js';
 import type { ComputedColumn, ScopeField } from '../expr/scope.js';
 import type { FunctionCatalog } from '../functions/catalog.js';
-import { T, withoutTimeAttribute, typeToString } from '../types/sql-type.js';
+import { T, leastRestrictive, withoutTimeAttribute, typeToString } from '../types/sql-type.js';
 import type { SqlType } from '../types/sql-type.js';
 import type { AggCall } from '../runtime/aggregates.js';
 import type { OverFrame } from '../runtime/over-aggregate.js';
@@ -12,6 +12,7 @@ import { compileScalar, intervalMs } from './expr-bridge.js';
 import type { ExprEnv } from './expr-bridge.js';
 import { planError, positioned, unsupported } from './errors.js';
 import { walkRel } from './logical.js';
+import { planMatchRecognize } from './match-recognize.js';
 import type { PlannedExpr, Rel, ScanRel, WindowDef, WindowTableRel } from './logical.js';
 
 /** What the query planner needs from the session. */
@@ -101,17 +102,38 @@ export class QueryPlanner {
         if (left.fields.length !== right.fields.length) {
           throw planError(this.source, body.span, `Set operator cannot combine ${left.fields.length} and ${right.fields.length} columns`);
         }
-        left.fields.forEach((f, i) => {
+        const common = left.fields.map((f, i) => {
           const g = right.fields[i]!;
-          if (withoutTimeAttribute(f.type).kind !== withoutTimeAttribute(g.type).kind) {
-            throw planError(this.source, body.span, `UNION ALL column ${i + 1} has type ${typeToString(f.type)} on the left and ${typeToString(g.type)} on the right`, 'CAST one side so both have the same type');
-          }
+          if (withoutTimeAttribute(f.type).kind === withoutTimeAttribute(g.type).kind) return undefined;
+          const t = leastRestrictive([f.type, g.type]);
+          if (!t) throw planError(this.source, body.span, `UNION ALL column ${i + 1} has type ${typeToString(f.type)} on the left and ${typeToString(g.type)} on the right`, 'CAST one side so both have the same type');
+          return t;
         });
-        const inputs = [...(left.kind === 'Union' ? left.inputs : [left]), ...(right.kind === 'Union' ? right.inputs : [right])];
-        return { kind: 'Union', inputs, fields: left.fields.map((f, i) => ({ name: f.name, type: right.fields[i]!.type.nullable ? { ...f.type, nullable: true } : f.type })), updating: inputs.some((r) => r.updating) };
+        const l = this.widenColumns(left, common, body.span);
+        const r = this.widenColumns(right, common, body.span);
+        const inputs = [...(l.kind === 'Union' ? l.inputs : [l]), ...(r.kind === 'Union' ? r.inputs : [r])];
+        return { kind: 'Union', inputs, fields: l.fields.map((f, i) => ({ name: f.name, type: r.fields[i]!.type.nullable ? { ...f.type, nullable: true } : f.type })), updating: inputs.some((x) => x.updating) };
       }
       case 'Values': throw unsupported(this.source, body.span, 'VALUES');
     }
+  }
+
+  /**
+   * One UNION ALL input with the columns whose type kind differs cast to the common type, as Flink
+   * widens them (INT and BIGINT to BIGINT, CHAR and VARCHAR to VARCHAR).
+   */
+  widenColumns(rel: Rel, common: (SqlType | undefined)[], span: A.Span): Rel {
+    const casts = common.map((t, i) => (t && withoutTimeAttribute(rel.fields[i]!.type).kind !== t.kind ? t : undefined));
+    if (casts.every((t) => t === undefined)) return rel;
+    const names = rel.fields.map((f) => f.name.toLowerCase());
+    if (new Set(names).size !== names.length) throw planError(this.source, span, 'UNION ALL needs a CAST to a common column type, but an input has duplicate column names', 'CAST the columns so both sides have the same type');
+    const env = this.env(rel.fields);
+    const projects = rel.fields.map((f, i) => {
+      const t = casts[i];
+      const text = t ? `CAST(${quoteIdent(f.name)} AS ${typeToString({ ...t, nullable: true })})` : quoteIdent(f.name);
+      return this.planned(parseExpression(text), env);
+    });
+    return { kind: 'Calc', input: rel, fields: rel.fields.map((f, i) => ({ name: f.name, type: projects[i]!.compiled.type })), updating: rel.updating, projects };
   }
 
   // ------------------------------------------------------------------ FROM
@@ -135,7 +157,7 @@ export class QueryPlanner {
       }
       case 'Join': return this.planJoin(ref, ctes);
       case 'Unnest': throw unsupported(this.source, ref.span, 'UNNEST');
-      case 'MatchRecognize': throw unsupported(this.source, ref.span, 'MATCH_RECOGNIZE');
+      case 'MatchRecognize': return relabel(planMatchRecognize(this, ref, this.planTableRef(ref.input, ctes)), ref.alias?.name, ref.alias?.columns);
     }
   }
 

@@ -35,6 +35,11 @@ export class TopNOperator extends KeyedOperatorBase<Row | ChangeRow, ChangeRow> 
     private readonly changelogInput: boolean,
     /** A new row replaces an equal-ranked one (keep the last row, e.g. dedup ORDER BY time DESC). */
     private readonly newWinsTies: boolean,
+    /**
+     * Window Top-N over window TVF rows: the row's window end. As Flink's window rank operator, a
+     * row whose window has already fired (`end - 1 <= watermark`) is late and dropped.
+     */
+    private readonly windowEnd?: RowFn,
   ) {
     super();
   }
@@ -67,6 +72,7 @@ export class TopNOperator extends KeyedOperatorBase<Row | ChangeRow, ChangeRow> 
       const v = batch.values[i]!;
       this.backend.setCurrentKey(this.keyAt(batch, i));
       const row = this.changelogInput ? (v as ChangeRow).row : (v as Row);
+      if (this.windowEnd && (this.windowEnd(row) as number) - 1 <= this.currentWatermark) continue;
       const retract = this.changelogInput && ((v as ChangeRow).op === '-U' || (v as ChangeRow).op === '-D');
       const list = this.state.value() ?? [];
       const before = list.slice(0, this.limit);
