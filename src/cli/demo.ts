@@ -7,9 +7,9 @@ import { tumblingEventTimeWindows } from '../windows/assigners.js';
 import { formatTimestamp } from '../core/time.js';
 import type { CliIO } from './main.js';
 
-const HELP = `weir demo: page views per page in 10-second event-time windows, with out-of-order and late clicks.
+const HELP = `weir demo clicks: page views per page in 10-second event-time windows, with out-of-order and late clicks.
 
-usage: weir demo [--events N] [--rate N] [--lateness MS]
+usage: weir demo clicks [--events N] [--rate N] [--lateness MS]
 
   --events N     clicks to generate (default 2000000)
   --rate N       clicks per second, 0 for as fast as possible (default 0)
@@ -37,7 +37,22 @@ function option(argv: string[], name: string, dflt: number): number {
   return v;
 }
 
+/**
+ * `weir demo [fraud]` runs the main job: the fraud pipeline (`weir demo fraud`). `weir demo clicks` runs
+ * the DataStream page-view demo.
+ */
 export async function demoCommand(argv: string[], io: CliIO): Promise<number> {
+  const [which, ...rest] = argv;
+  if (which === 'clicks') return clicksDemo(rest, io);
+  if (which === undefined || which === 'fraud' || which.startsWith('--')) {
+    const { fraudDemoCommand } = await import('./demo-fraud.js');
+    return fraudDemoCommand(which === 'fraud' ? rest : argv, io);
+  }
+  io.stderr.write(`weir demo: unknown demo "${which}"; choose fraud (the default) or clicks\n`);
+  return 2;
+}
+
+async function clicksDemo(argv: string[], io: CliIO): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout.write(HELP + '\n');
     return 0;

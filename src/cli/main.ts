@@ -16,7 +16,7 @@ type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 /** Subcommand → module (relative to this file) and its exported function. */
 const COMMANDS: Record<string, { module: string; fn: string; summary: string }> = {
-  demo: { module: './demo.js', fn: 'demoCommand', summary: 'run the demo job on embedded defaults (live progress, summary at the end)' },
+  demo: { module: './demo.js', fn: 'demoCommand', summary: 'the main job: weir demo [fraud] scores card transactions in SQL with an ONNX model; weir demo clicks' },
   run: { module: './run.js', fn: 'runCommand', summary: 'run a Flink SQL script: weir run FILE.sql [--parallelism N]' },
   topic: { module: './topic.js', fn: 'topicCommand', summary: 'embedded log topics: create | list | describe | produce | consume' },
   model: { module: './model.js', fn: 'modelCommand', summary: 'model registry: register | list | promote | rollback' },
