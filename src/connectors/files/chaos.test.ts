@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const JOB = fileURLToPath(new URL('./testing/chaos-job.js', import.meta.url));
 // Throttled to 300k/s in the job, so every attempt makes a little progress and ten kills land mid-run
 // whatever the machine's speed.
-const RECORDS = 1_500_000;
+const RECORDS = 2_000_000;
 
 function latestCheckpoint(cp: string): string {
   try { return readFileSync(join(cp, 'LATEST'), 'utf8'); } catch { return ''; }
