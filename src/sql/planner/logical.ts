@@ -6,6 +6,7 @@ import { typeToString } from '../types/sql-type.js';
 import type { AggCall } from '../runtime/aggregates.js';
 import type { OverFrame } from '../runtime/over-aggregate.js';
 import type { CompiledExpr } from './expr-bridge.js';
+import type { MlPredictRel } from '../ml/ml-predict.js'; // ML_PREDICT hook
 import type { Row } from '../../connectors/registry.js';
 import type { MatchedRow, MatchSpec } from '../runtime/match-recognize.js';
 
@@ -154,7 +155,7 @@ export interface MatchRecognizeRel extends RelBase {
   text: string;
 }
 
-export type Rel = MatchRecognizeRel | TemporalJoinRel | IntervalJoinRel | TopNRel | OverRel | ScanRel | CalcRel | UnionRel | WindowTableRel | WindowAggRel | GroupAggRel | JoinRel;
+export type Rel = MlPredictRel | MatchRecognizeRel | TemporalJoinRel | IntervalJoinRel | TopNRel | OverRel | ScanRel | CalcRel | UnionRel | WindowTableRel | WindowAggRel | GroupAggRel | JoinRel;
 
 /** Where a query's rows go. */
 export interface SinkTarget {
@@ -214,6 +215,7 @@ function relLine(rel: Rel): string {
     case 'OverAggregate':
       return `OverAggregate(partitionBy=[${rel.partitionBy.map((k) => k.text).join(', ')}], orderBy=[${rel.orderBy} ASC], window=[${rel.frameText}], select=[${fieldList(rel.fields)}], aggs=[${rel.calls.map((c) => c.text).join(', ')}])`;
     case 'MatchRecognize': return rel.text;
+    case 'MlPredict': return rel.text; // ML_PREDICT hook
     case 'GroupAggregate':
       return `GroupAggregate(groupBy=[${rel.keys.map((k) => k.text).join(', ')}], select=[${fieldList(rel.fields)}], aggs=[${rel.calls.map((c) => c.text).join(', ')}], changelog=[I,UB,UA,D])`;
   }

@@ -24,6 +24,7 @@ import { TemporalJoinOperator } from '../runtime/temporal-join.js';
 import { watermarkAssigner } from '../runtime/watermark-assigner.js';
 import { windowAggregateFunction, windowResultFunction } from '../runtime/window-aggregate.js';
 import type { CalcRel, PlannedExpr, Rel, WindowDef } from './logical.js';
+import { translateMlPredict } from '../ml/ml-predict.js'; // ML_PREDICT hook
 
 type SqlStream = DataStream<Row | ChangeRow>;
 
@@ -228,6 +229,7 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       const { spec, output } = rel;
       return input.keyBy(keySelector(fns(rel.partitionBy))).keyedTransform('match-recognize', () => new MatchRecognizeOperator(spec, output)) as SqlStream;
     }
+    case 'MlPredict': return translateMlPredict(translate(env, rel.input) as DataStream<Row>, rel) as SqlStream; // ML_PREDICT hook
     case 'GroupAggregate': {
       const input = translate(env, rel.input);
       const keyFns = fns(rel.keys);

@@ -14,6 +14,7 @@ import { planError, positioned, unsupported } from './errors.js';
 import { walkRel } from './logical.js';
 import { planMatchRecognize } from './match-recognize.js';
 import type { PlannedExpr, Rel, ScanRel, WindowDef, WindowTableRel } from './logical.js';
+import { isMlPredict, planMlPredict } from '../ml/ml-predict.js'; // ML_PREDICT hook
 
 /** What the query planner needs from the session. */
 export interface PlannerContext {
@@ -152,6 +153,7 @@ export class QueryPlanner {
       }
       case 'ParenTable': return relabel(this.planTableRef(ref.inner, ctes), ref.alias?.name);
       case 'TableFunction': {
+        if (isMlPredict(ref)) return relabel(planMlPredict(this, ref, ctes), ref.alias?.name, ref.alias?.columns); // ML_PREDICT hook
         const rel = this.planWindowTvf(ref, ctes);
         return relabel(rel, ref.alias?.name, ref.alias?.columns);
       }

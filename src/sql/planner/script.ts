@@ -21,6 +21,7 @@ import { explainRel } from './logical.js';
 import type { Rel } from './logical.js';
 import { translate } from './physical.js';
 import { QueryPlanner } from './query-planner.js';
+import { createModel, dropModel } from '../ml/model-catalog.js'; // CREATE MODEL hook
 
 /** One result a job produces: a SELECT's rows (collected) or an INSERT's target table. */
 export interface SqlJobSink {
@@ -109,6 +110,7 @@ export function planScript(text: string, options: ScriptOptions = {}): PlannedSc
     try {
       switch (st.kind) {
         case 'CreateTable': createTable(st, catalog, functions, text); break;
+        case 'CreateModel': createModel(st, catalog, functions, text); break; // CREATE MODEL hook
         case 'CreateView': {
           if (st.name.length > 1) throw unsupported(text, st.span, 'catalog-qualified view names');
           const view = { kind: 'view' as const, name: st.name[0]!, query: st.query, source: text, ...(st.columns ? { columns: st.columns } : {}) };
@@ -117,6 +119,7 @@ export function planScript(text: string, options: ScriptOptions = {}): PlannedSc
           break;
         }
         case 'Drop': {
+          if (st.object === 'MODEL') { dropModel(st.name[st.name.length - 1]!, catalog, st.ifExists, text, st.span); break; } // CREATE MODEL hook
           if (st.object !== 'TABLE' && st.object !== 'VIEW') throw unsupported(text, st.span, `DROP ${st.object}`);
           catalog.drop(st.name[st.name.length - 1]!, st.object === 'TABLE' ? 'table' : 'view', st.ifExists);
           break;
