@@ -18,6 +18,7 @@ type Command = (argv: string[], io: CliIO) => Promise<number>;
 const COMMANDS: Record<string, { module: string; fn: string; summary: string }> = {
   demo: { module: './demo.js', fn: 'demoCommand', summary: 'the main job: weir demo [fraud] scores card transactions in SQL with an ONNX model; weir demo clicks' },
   run: { module: './run.js', fn: 'runCommand', summary: 'run a Flink SQL script: weir run FILE.sql [--parallelism N]' },
+  sql: { module: './sql-shell.js', fn: 'sqlShellCommand', summary: 'interactive Flink SQL shell: query results print as they change' },
   topic: { module: './topic.js', fn: 'topicCommand', summary: 'embedded log topics: create | list | describe | produce | consume' },
   model: { module: './model.js', fn: 'modelCommand', summary: 'model registry: register | list | promote | rollback' },
   bench: { module: './bench.js', fn: 'benchCommand', summary: 'benchmarks: weir bench nexmark --queries q0,q1,... --events N [--parallelism P] [--json FILE]' },

@@ -136,7 +136,8 @@ function jobSettings(config: Map<string, string>, flags: RunFlags, jobIndex: num
   return out;
 }
 
-async function runJob(job: SqlJob, parallelism: number, io: RunIO, settings: EnvironmentOptions = {}): Promise<void> {
+/** Runs one planned SQL job; SELECT rows go to `io.stdout` as changelog rows. SIGINT cancels an unbounded job. */
+export async function runJob(job: SqlJob, parallelism: number, io: RunIO, settings: EnvironmentOptions = {}): Promise<void> {
   const env = StreamExecutionEnvironment.create({ ...settings, parallelism, name: job.name });
   // SELECT rows are printed as they come (unbounded queries too), as Flink's changelog rows.
   job.build(env, {
