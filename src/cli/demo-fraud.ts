@@ -3,7 +3,8 @@ import { runFraudDemo } from '../demo/fraud/runner.js';
 import type { FraudDemoSummary, FraudProgress } from '../demo/fraud/runner.js';
 import type { CliIO } from './main.js';
 
-const HELP = `weir demo fraud: card transactions scored by an ONNX model inside a Flink SQL pipeline.
+const HELP = `weir demo fraud: card transactions scored by an ONNX model inside a Flink SQL pipeline,
+read from and alerting to topics of the embedded log.
 
 usage: weir demo fraud [--events N] [--rate R] [--seed S] [--model PATH] [--log DIR]
 
@@ -12,11 +13,14 @@ usage: weir demo fraud [--events N] [--rate R] [--seed S] [--model PATH] [--log 
   --seed S      generator seed (default 42; the shipped model was trained on seeds 1-8)
   --model PATH  ONNX model to score with (default the shipped src/demo/fraud/model/fraud.onnx);
                 a missing file shows the rule fallback at work
-  --log DIR     also write the alerts to topic fraud_alerts of the embedded log in DIR
-                (read them with: weir topic consume fraud_alerts --dir DIR)
+  --log DIR     the embedded log directory (default a new temporary one); must not hold
+                transactions yet. Read the alerts afterwards with:
+                weir topic consume fraud_alerts --dir DIR
 
-The pipeline is src/demo/fraud/pipeline.sql: OVER-window features per card, ML_PREDICT with the
-model, rules when the model cannot score, alerts where score > 0.8. Live progress goes to stderr;
+The generated transactions, with injected fraud, are written as JSON keyed by card to topic
+transactions (4 partitions) while src/demo/fraud/pipeline.sql reads them from there: OVER-window
+features per card, ML_PREDICT with the model, rules when the model cannot score, and alerts where
+score > 0.8 written to topic fraud_alerts. Live progress goes to stderr;
 the summary (precision and recall against the generator's injected fraud) to stdout.`;
 
 function option(argv: string[], name: string, dflt: number): number {
@@ -97,7 +101,7 @@ export async function fraudDemoCommand(argv: string[], io: CliIO): Promise<numbe
     });
     if (tty) io.stderr.write('\n');
     io.stdout.write(formatFraudSummary(summary) + '\n');
-    if (logDir !== undefined) io.stdout.write(`  alerts also in topic fraud_alerts of the log in ${logDir}\n`);
+    io.stdout.write(`  log             ${summary.logDir} (weir topic consume fraud_alerts --dir ${summary.logDir})\n`);
     return 0;
   } catch (err) {
     if (tty) io.stderr.write('\n');

@@ -1,10 +1,11 @@
 -- weir demo fraud: card transactions in, fraud alerts out.
 --
--- `weir demo fraud` plans this script, then binds `transactions` to the seeded fraud generator
--- (src/fraud/generator.ts) and `fraud_alerts` to the alert collector that measures latency and
--- precision/recall; the 'blackhole' connectors below only stand in until then. In a deployment the
--- two tables would read and write topics of the embedded log instead.
--- `{{model_path}}` is replaced by the path of the shipped model (src/demo/fraud/model/fraud.onnx).
+-- `weir demo fraud` writes the seeded fraud generator's transactions (src/fraud/generator.ts) as JSON
+-- records keyed by card into topic `transactions` of an embedded log while this job runs, and the
+-- job writes its alerts to topic `fraud_alerts` of the same log. The demo also watches the alerts as
+-- they are written (for latency and precision/recall) and ends the job once all generated
+-- transactions are read. `{{model_path}}` is replaced by the path of the shipped model
+-- (src/demo/fraud/model/fraud.onnx), `{{log_path}}` by the log directory.
 
 CREATE TABLE transactions (
   txn_id STRING,
@@ -13,11 +14,18 @@ CREATE TABLE transactions (
   country STRING,
   mcc STRING,
   ts TIMESTAMP(3),
-  -- Wall-clock ms when the event entered the job; carried through to measure event-to-alert latency.
+  -- Wall-clock ms when the event was written to the log; carried through to measure event-to-alert latency.
   ingest_ms BIGINT,
-  -- The generator emits in event-time order, so the watermark can follow the events closely.
+  -- The generator emits in event-time order, and a card's events stay in one partition in that
+  -- order, so the watermark (the least over partitions) can follow the events closely.
   WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND
-) WITH ('connector' = 'blackhole');
+) WITH (
+  'connector' = 'log',
+  'path' = '{{log_path}}',
+  'topic' = 'transactions',
+  'format' = 'json',
+  'scan.startup.mode' = 'earliest-offset'
+);
 
 CREATE TABLE fraud_alerts (
   txn_id STRING,
@@ -27,7 +35,15 @@ CREATE TABLE fraud_alerts (
   score DOUBLE,
   scored_by STRING,
   ingest_ms BIGINT
-) WITH ('connector' = 'blackhole');
+) WITH (
+  'connector' = 'log',
+  'path' = '{{log_path}}',
+  'topic' = 'fraud_alerts',
+  'format' = 'json',
+  'key.fields' = 'card_id',
+  -- The demo takes no checkpoints, so alerts are appended as they come rather than in transactions.
+  'sink.delivery-guarantee' = 'at-least-once'
+);
 
 -- Velocity: transactions of the card in the last minute (card testing bursts).
 CREATE VIEW card_velocity AS

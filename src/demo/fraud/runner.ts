@@ -1,21 +1,25 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamExecutionEnvironment } from '../../api/environment.js';
 import type { Row } from '../../connectors/registry.js';
-import { logSink } from '../../connectors/log/index.js';
-import { Log } from '../../log/index.js';
-import type { Sink } from '../../runtime/sink.js';
+import { leaseLog } from '../../connectors/log/shared-log.js';
+import { UserError } from '../../core/errors.js';
 import { FraudGenerator } from '../../fraud/generator.js';
 import type { CatalogTable } from '../../sql/catalog/index.js';
 import { mlPredictCounters, resetMlPredictCounters } from '../../sql/ml/index.js';
 import type { MlPredictCounters } from '../../sql/ml/index.js';
 import { planScript } from '../../sql/planner/index.js';
 import type { PlannedScript } from '../../sql/planner/index.js';
-import { DEMO_GENERATOR, alertRecord, callbackSinkConnector, eventNumber, generatorConnector } from './tables.js';
+import { DEMO_GENERATOR, callbackSinkConnector, eventNumber, firstRowsConnector, generatorConnector, tappedSinkConnector, transactionRecord } from './tables.js';
 
-/** The embedded-log topic alerts go to with `logDir`. */
+/** The embedded-log topic the generated transactions are written to and the pipeline reads. */
+export const TRANSACTIONS_TOPIC = 'transactions';
+/** Partitions of {@link TRANSACTIONS_TOPIC} (records keyed by card, so a card's events stay in order). */
+export const TRANSACTIONS_PARTITIONS = 4;
+/** The embedded-log topic the pipeline writes its alerts to. */
 export const ALERTS_TOPIC = 'fraud_alerts';
 
 /** The folder of this demo's committed files (pipeline.sql, model/), found from the repository root. */
@@ -34,9 +38,11 @@ export function defaultModelPath(): string {
   return join(fraudDemoDir(), 'model', 'fraud.onnx');
 }
 
-/** The pipeline SQL with the model path filled in. */
-export function pipelineSql(modelPath: string = defaultModelPath()): string {
-  return readFileSync(join(fraudDemoDir(), 'pipeline.sql'), 'utf8').replaceAll('{{model_path}}', modelPath.replaceAll("'", "''"));
+/** The pipeline SQL with the model path and the log directory filled in. */
+export function pipelineSql(modelPath: string = defaultModelPath(), logDir = '.weir/log'): string {
+  return readFileSync(join(fraudDemoDir(), 'pipeline.sql'), 'utf8')
+    .replaceAll('{{model_path}}', modelPath.replaceAll("'", "''"))
+    .replaceAll('{{log_path}}', logDir.replaceAll("'", "''"));
 }
 
 export interface FraudDemoOptions {
@@ -48,8 +54,10 @@ export interface FraudDemoOptions {
   seed?: number;
   modelPath?: string;
   /**
-   * An embedded log directory: alerts are also written, as JSON keyed by card, to its topic
-   * `fraud_alerts` (created when missing), where `weir topic consume fraud_alerts` reads them.
+   * The embedded log directory (default: a new temporary one). The transactions are written to its
+   * topic `transactions`, the alerts, as JSON keyed by card, to `fraud_alerts`, where
+   * `weir topic consume fraud_alerts` reads them. Both topics are created; if `transactions` already
+   * holds records the demo refuses the directory, since the job would read them too.
    */
   logDir?: string;
   /** Called about twice a second with the figures so far. */
@@ -67,6 +75,8 @@ export interface FraudProgress {
 }
 
 export interface FraudDemoSummary {
+  /** The embedded log directory holding topics `transactions` and `fraud_alerts`. */
+  logDir: string;
   events: number;
   seconds: number;
   eventsPerSecond: number;
@@ -90,23 +100,26 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-/** Plans pipeline.sql and binds its two tables to the generator and to `onAlerts`. */
-function planPipeline(
-  gen: FraudGenerator, events: number, modelPath: string | undefined,
-  bind: { rate?: number; onEvents?: (n: number) => void; onAlerts: (rows: Row[]) => void; alertLog?: Sink<Row> }, extra = '',
-): PlannedScript {
-  const script = planScript(pipelineSql(modelPath) + extra);
-  const txns = script.catalog.get('transactions') as CatalogTable;
-  const alerts = script.catalog.get('fraud_alerts') as CatalogTable;
-  // Planned against stand-in connectors; sources and sinks are created only when a job is built.
-  txns.connector = generatorConnector(gen, events, { ...(bind.rate ? { ratePerSecond: bind.rate } : {}), ...(bind.onEvents ? { onEvents: bind.onEvents } : {}) });
-  alerts.connector = callbackSinkConnector(bind.onAlerts, bind.alertLog);
+/**
+ * Plans pipeline.sql and binds its two tables straight to the generator and to `onAlerts`, without a
+ * log: how the training features are computed (the same views, so training sees what scoring sees).
+ */
+function planOffline(gen: FraudGenerator, events: number, extra: string): PlannedScript {
+  const script = planScript(pipelineSql() + extra);
+  // Sources and sinks are created only when a job is built, so the tables can be rebound after planning.
+  (script.catalog.get('transactions') as CatalogTable).connector = generatorConnector(gen, events);
+  (script.catalog.get('fraud_alerts') as CatalogTable).connector = callbackSinkConnector(() => {});
   return script;
 }
 
+/** Resolves after `ms` (at once for 0), so pacing and fairness waits read alike. */
+const sleep = (ms: number): Promise<void> => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+
 /**
- * Runs the fraud pipeline of pipeline.sql over generated transactions and measures it against the
- * generator's truth: precision and recall per transaction, incidents caught, event-to-alert latency.
+ * Runs the fraud demo on the embedded log: writes generated transactions to topic `transactions` while
+ * the pipeline of pipeline.sql reads them from there and writes its alerts to topic `fraud_alerts`,
+ * and measures the alerts against the generator's truth: precision and recall per transaction,
+ * incidents caught, event-to-alert latency (written to the log → alert written to the log).
  */
 export async function runFraudDemo(options: FraudDemoOptions = {}): Promise<FraudDemoSummary> {
   const events = options.events ?? 20_000;
@@ -115,7 +128,10 @@ export async function runFraudDemo(options: FraudDemoOptions = {}): Promise<Frau
   let generated = 0;
   const latencies: number[] = [];
   const alerted = new Set<number>();
-  const log = options.logDir !== undefined ? await Log.open(options.logDir) : undefined;
+  const logDir = resolve(options.logDir ?? join(await mkdtemp(join(tmpdir(), 'weir-demo-fraud-')), 'log'));
+  // The job's log connectors lease the log by directory; holding a lease on the same directory first
+  // means the producer below and the job share one open Log (a directory is locked per process).
+  const lease = leaseLog({ dir: logDir }, 'weir demo fraud');
   let timer: ReturnType<typeof setInterval> | undefined;
   let started = Date.now();
   const progress = (): FraudProgress => {
@@ -124,30 +140,59 @@ export async function runFraudDemo(options: FraudDemoOptions = {}): Promise<Frau
     return { events: generated, alerts: alerted.size, elapsedMs, eventsPerSecond: generated / Math.max(0.001, elapsedMs / 1000), p99LatencyMs: quantile(recent, 0.99) };
   };
   try {
-    await log?.createTopic(ALERTS_TOPIC, { partitions: 1 }, { ifNotExists: true });
-    const alertLog = log
-      ? logSink<Row>({ log, topic: ALERTS_TOPIC, key: (r) => r[1] as string, encode: (r) => JSON.stringify(alertRecord(r)), deliveryGuarantee: 'at-least-once' })
-      : undefined;
-    const script = planPipeline(gen, events, options.modelPath ?? defaultModelPath(), {
-      ...(options.rate ? { rate: options.rate } : {}),
-      ...(alertLog ? { alertLog } : {}),
-      onEvents: (n) => { generated += n; },
-      onAlerts: (rows) => {
-        const now = Date.now();
-        for (const r of rows) {
-          latencies.push(now - (r[6] as number));
-          alerted.add(eventNumber(r[0] as string));
-        }
-      },
+    const log = await lease.log;
+    await log.createTopic(TRANSACTIONS_TOPIC, { partitions: TRANSACTIONS_PARTITIONS }, { ifNotExists: true });
+    await log.createTopic(ALERTS_TOPIC, { partitions: 1 }, { ifNotExists: true });
+    const already = log.describeTopic(TRANSACTIONS_TOPIC).partitions.reduce((n, p) => n + p.highWatermark, 0);
+    if (already > 0) {
+      throw new UserError(`weir demo fraud: topic ${TRANSACTIONS_TOPIC} of the log in ${logDir} already holds ${already} records, which the pipeline would read too`, {
+        origin: 'demo:fraud', hint: 'give --log a new or empty directory, or leave --log out for a fresh temporary one',
+      });
+    }
+    const script = planScript(pipelineSql(options.modelPath ?? defaultModelPath(), logDir));
+    const txns = script.catalog.get('transactions') as CatalogTable;
+    const alerts = script.catalog.get('fraud_alerts') as CatalogTable;
+    // Still the log connectors of the SQL: the source ends once it has read all the demo writes, and
+    // the sink reports each alert once it is in the topic.
+    txns.connector = firstRowsConnector(txns.connector, events);
+    alerts.connector = tappedSinkConnector(alerts.connector, (rows) => {
+      const now = Date.now();
+      for (const r of rows) {
+        latencies.push(now - (r[6] as number));
+        alerted.add(eventNumber(r[0] as string));
+      }
     });
     const env = StreamExecutionEnvironment.create({ batchSize: 512 });
     script.jobs[0]!.build(env);
     started = Date.now();
     if (options.onProgress) timer = setInterval(() => options.onProgress!(progress()), options.progressIntervalMs ?? 500);
-    await env.execute('fraud-demo').done;
+    const handle = env.execute('fraud-demo');
+    // Handled at once (not only after the producer loop), so a job failing mid-run is no unhandled rejection.
+    let failure: { err: unknown } | undefined;
+    const done = handle.done.then(() => {}, (err: unknown) => { failure = { err }; });
+    const producer = log.producer();
+    // Paced: small sends on a wall-clock schedule; unpaced: sends of a batch, yielding between them so
+    // the job reads while the demo writes.
+    const chunk = options.rate ? Math.max(1, Math.min(512, Math.round(options.rate / 20))) : 512;
+    try {
+      for (let n = 0; n < events && failure === undefined; n += chunk) {
+        const now = Date.now();
+        const records = [];
+        for (let i = n; i < Math.min(events, n + chunk); i++) records.push(transactionRecord(gen, i, now));
+        await producer.send(TRANSACTIONS_TOPIC, records);
+        generated += records.length;
+        await sleep(options.rate ? started + (generated / options.rate) * 1000 - Date.now() : 0);
+      }
+    } catch (err) {
+      await handle.cancel();
+      await done;
+      throw err;
+    }
+    await done;
+    if (failure) throw failure.err;
   } finally {
     if (timer) clearInterval(timer);
-    await log?.close();
+    await lease.release();
   }
   const seconds = (Date.now() - started) / 1000;
   options.onProgress?.(progress());
@@ -168,6 +213,7 @@ export async function runFraudDemo(options: FraudDemoOptions = {}): Promise<Frau
   }
   const sorted = latencies.sort((a, b) => a - b);
   return {
+    logDir,
     events: generated,
     seconds,
     eventsPerSecond: generated / Math.max(0.001, seconds),
@@ -196,7 +242,7 @@ export async function exportFeatures(path: string, options: { events: number; se
   const lines = [['seed', 'txn', ...FEATURE_COLUMNS, 'is_fraud', 'pattern'].join(',')];
   for (const seed of options.seeds) {
     const gen = new FraudGenerator({ ...DEMO_GENERATOR, seed });
-    const script = planPipeline(gen, options.events, undefined, { onAlerts: () => {} },
+    const script = planOffline(gen, options.events,
       `\nSELECT txn_id, ${FEATURE_COLUMNS.join(', ')} FROM card_features;\n`);
     const job = script.jobs[script.jobs.length - 1]!;
     const env = StreamExecutionEnvironment.create({ batchSize: 1024 });
