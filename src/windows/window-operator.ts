@@ -116,9 +116,18 @@ interface Contents<IN> {
 // Accumulators live in a mutable box, so adding an element costs one hash look-up (no write-back).
 interface Box<T> { v: T }
 
-class AggregateContents<IN, ACC, R> implements Contents<IN> {
+/** How an incremental window function folds elements into one accumulator. */
+interface Fold<IN, ACC> {
+  first(value: IN): ACC;
+  add(acc: ACC, value: IN): ACC;
+  merge(a: ACC, b: ACC): ACC;
+  result(acc: ACC): unknown;
+}
+
+/** Incremental contents (aggregate or reduce): one boxed accumulator per key and window. */
+class FoldContents<IN, ACC> implements Contents<IN> {
   private readonly h;
-  constructor(backend: KeyedStateBackend, private readonly agg: AggregateFunction<IN, ACC, R>) {
+  constructor(backend: KeyedStateBackend, private readonly fold: Fold<IN, ACC>) {
     this.h = backend.getValueState(valueState<Box<ACC>>(CONTENTS_STATE));
   }
   setNamespace(ns: Namespace): void {
@@ -127,17 +136,17 @@ class AggregateContents<IN, ACC, R> implements Contents<IN> {
   add(value: IN): boolean {
     const box = this.h.value();
     if (box === undefined) {
-      this.h.update({ v: this.agg.add(value, this.agg.createAccumulator()) });
+      this.h.update({ v: this.fold.first(value) });
       return true;
     }
-    box.v = this.agg.add(value, box.v);
+    box.v = this.fold.add(box.v, value);
     return false;
   }
   isEmpty(): boolean {
     return this.h.value() === undefined;
   }
   result(): unknown {
-    return this.agg.getResult(this.h.value()!.v);
+    return this.fold.result(this.h.value()!.v);
   }
   elements(): readonly unknown[] {
     return [this.result()];
@@ -154,54 +163,23 @@ class AggregateContents<IN, ACC, R> implements Contents<IN> {
       this.h.setNamespace(target);
       const cur = this.h.value();
       if (cur === undefined) this.h.update(box);
-      else cur.v = this.agg.merge!(cur.v, box.v);
+      else cur.v = this.fold.merge(cur.v, box.v);
     }
     this.h.setNamespace(target);
   }
 }
 
-class ReduceContents<IN> implements Contents<IN> {
-  private readonly h;
-  constructor(backend: KeyedStateBackend, private readonly reduce: ReduceFunction<IN>) {
-    this.h = backend.getValueState(valueState<Box<IN>>(CONTENTS_STATE));
-  }
-  setNamespace(ns: Namespace): void {
-    this.h.setNamespace(ns);
-  }
-  add(value: IN): boolean {
-    const box = this.h.value();
-    if (box === undefined) {
-      this.h.update({ v: value });
-      return true;
-    }
-    box.v = this.reduce(box.v, value);
-    return false;
-  }
-  isEmpty(): boolean {
-    return this.h.value() === undefined;
-  }
-  result(): unknown {
-    return this.h.value()!.v;
-  }
-  elements(): readonly unknown[] {
-    return [this.result()];
-  }
-  clear(): void {
-    this.h.clear();
-  }
-  merge(target: Namespace, sources: readonly Namespace[]): void {
-    for (const src of sources) {
-      this.h.setNamespace(src);
-      const box = this.h.value();
-      if (box === undefined) continue;
-      this.h.clear();
-      this.h.setNamespace(target);
-      const cur = this.h.value();
-      if (cur === undefined) this.h.update(box);
-      else cur.v = this.reduce(cur.v, box.v);
-    }
-    this.h.setNamespace(target);
-  }
+function aggregateFold<IN, ACC, R>(agg: AggregateFunction<IN, ACC, R>): Fold<IN, ACC> {
+  return {
+    first: (value) => agg.add(value, agg.createAccumulator()),
+    add: (acc, value) => agg.add(value, acc),
+    merge: (a, b) => agg.merge!(a, b),
+    result: (acc) => agg.getResult(acc),
+  };
+}
+
+function reduceFold<IN>(reduce: ReduceFunction<IN>): Fold<IN, IN> {
+  return { first: (value) => value, add: reduce, merge: reduce, result: (acc) => acc };
 }
 
 class ListContents<IN> implements Contents<IN> {
@@ -433,8 +411,8 @@ export class WindowOperator<IN, OUT, K extends Key = Key, W extends Window = Win
   }
 
   protected override openKeyed(): void {
-    if (this.aggregateFn) this.contents = new AggregateContents(this.backend, this.aggregateFn);
-    else if (this.reduceFn) this.contents = new ReduceContents(this.backend, this.reduceFn);
+    if (this.aggregateFn) this.contents = new FoldContents(this.backend, aggregateFold(this.aggregateFn));
+    else if (this.reduceFn) this.contents = new FoldContents(this.backend, reduceFold(this.reduceFn));
     else this.contents = new ListContents<IN>(this.backend);
   }
 
