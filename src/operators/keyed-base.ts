@@ -21,11 +21,11 @@ export interface KeyedOperatorSnapshot {
 }
 
 /**
- * The base of operators on keyed streams: keyed state, event-time and processing-time timers scoped to
- * (key, namespace), the current watermark, and snapshots of all three. Subclasses implement
- * `processBatch` and `onTimer`.
+ * What one- and two-input keyed operators share: keyed state, event-time and processing-time timers
+ * scoped to (key, namespace), the current watermark, and snapshots of all three. Subclasses add how
+ * records arrive and implement `onTimer`.
  */
-export abstract class KeyedOperatorBase<IN, OUT> implements StreamOperator<IN, OUT> {
+export abstract class KeyedCore<OUT> {
   abstract readonly name: string;
   protected ctx!: OperatorContext;
   protected backend!: KeyedStateBackend;
@@ -33,14 +33,14 @@ export abstract class KeyedOperatorBase<IN, OUT> implements StreamOperator<IN, O
   protected readonly processingTimers = new TimerQueue();
   protected currentWatermark = MIN_WATERMARK;
   private pendingRestore: KeyedOperatorSnapshot | undefined;
-
-  constructor(protected readonly keySelector?: (value: IN) => KeyLike) {}
+  /** What `open` says when the input is not keyed. */
+  protected readonly notKeyed = { message: 'needs a keyed stream', hint: 'call keyBy(...) before this operator' };
 
   open(ctx: OperatorContext): void {
     this.ctx = ctx;
     if (!ctx.keyedState) {
-      throw new WeirError(`${this.name} needs a keyed stream`, {
-        domain: 'user', origin: this.name, hint: 'call keyBy(...) before this operator',
+      throw new WeirError(`${this.name} ${this.notKeyed.message}`, {
+        domain: 'user', origin: this.name, hint: this.notKeyed.hint,
       });
     }
     this.backend = ctx.keyedState;
@@ -54,18 +54,16 @@ export abstract class KeyedOperatorBase<IN, OUT> implements StreamOperator<IN, O
   /** Where subclasses create their state handles. */
   protected openKeyed(): void {}
 
-  abstract processBatch(batch: Batch<IN>, out: Output<OUT>): void;
-
   /** A timer fired; the current key is already set to `key`. */
   protected abstract onTimer(time: number, key: Key, namespace: Namespace, kind: 'event' | 'processing', out: Output<OUT>): void;
 
   /** The key of record `i` of a batch: from the exchange when it supplied keys, else from the selector. */
-  protected keyAt(batch: Batch<IN>, i: number): Key {
+  protected keyOf<T>(batch: Batch<T>, i: number, selector: ((value: T) => KeyLike) | undefined): Key {
     if (batch.keys) return batch.keys[i]!;
-    if (!this.keySelector) {
+    if (!selector) {
       throw new WeirError(`${this.name} received a batch without keys`, { domain: 'internal', origin: this.name });
     }
-    return normalizeKey(this.keySelector(batch.values[i]!));
+    return normalizeKey(selector(batch.values[i]!));
   }
 
   onWatermark(watermark: number, out: Output<OUT>): void {
@@ -139,5 +137,19 @@ export abstract class KeyedOperatorBase<IN, OUT> implements StreamOperator<IN, O
     if (typeof s.watermark === 'number') this.currentWatermark = s.watermark;
     this.restoreExtra(s.extra);
     this.scheduleNextProcessingTimer();
+  }
+}
+
+/** The base of one-input operators on keyed streams. Subclasses implement `processBatch` and `onTimer`. */
+export abstract class KeyedOperatorBase<IN, OUT> extends KeyedCore<OUT> implements StreamOperator<IN, OUT> {
+  constructor(protected readonly keySelector?: (value: IN) => KeyLike) {
+    super();
+  }
+
+  abstract processBatch(batch: Batch<IN>, out: Output<OUT>): void;
+
+  /** The key of record `i` of a batch: from the exchange when it supplied keys, else from the selector. */
+  protected keyAt(batch: Batch<IN>, i: number): Key {
+    return this.keyOf(batch, i, this.keySelector);
   }
 }

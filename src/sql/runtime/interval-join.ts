@@ -114,10 +114,6 @@ export class SqlIntervalJoinOperator extends KeyedTwoInputBase<Row, Row, Row> {
     if (!this.o.condition || this.o.condition(row) === true) out.emit(row, ts);
   }
 
-  private registerEventTimer(time: number, key: Key, ns: Namespace): void {
-    this.eventTimers.register(time, key, ns);
-  }
-
   protected onTimer(time: number, key: Key, ns: Namespace, kind: 'event' | 'processing', _out: Output<Row>): void {
     if (kind !== 'event') return;
     const isLeft = ns === 'L';
