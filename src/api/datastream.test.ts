@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamExecutionEnvironment } from './environment.js';
@@ -7,7 +10,7 @@ import { OutputTag } from '../operators/operator.js';
 import { valueState } from '../state/descriptors.js';
 import type { ValueState } from '../state/descriptors.js';
 import { WeirError } from '../core/errors.js';
-import { clickCounts, failing } from './testing/fixture-jobs.js';
+import { clickCounts, failing, failingWithMarkedSink } from './testing/fixture-jobs.js';
 
 const sortBy = <T>(xs: T[], f: (x: T) => string) => [...xs].sort((a, b) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0));
 
@@ -93,6 +96,19 @@ test('a throwing operator fails the job with an error naming the operator', asyn
       assert.equal(err.origin, 'explode');
       return true;
     });
+  }
+});
+
+test('a failed job closes every sink subtask (so open transactions are aborted at once), in one thread and on workers', async () => {
+  for (const threads of [false, true]) {
+    const dir = mkdtempSync(join(tmpdir(), 'weir-close-'));
+    try {
+      const job = failingWithMarkedSink.execute({ args: { n: 5000, dir }, parallelism: 2, threads });
+      await assert.rejects(job.done, /boom at 777/);
+      assert.deepEqual(readdirSync(dir).sort(), ['closed-0', 'closed-1'], `threads: ${threads}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 });
 

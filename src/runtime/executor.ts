@@ -7,7 +7,7 @@ import type { CoordinatorCommand, ExchangeMessage, NodeMetrics, Transport, Worke
 import type { CompletedCheckpoint, StoredSubtask } from './checkpoint-storage.js';
 import { CollectSink } from './sink.js';
 import type { CollectedRecord } from './sink.js';
-import { WorkerRuntime } from './worker-runtime.js';
+import { CLOSE_ON_FAILURE_MS, WorkerRuntime } from './worker-runtime.js';
 import { CheckpointCoordinator, FINAL_CHECKPOINT_ID } from './checkpoint-coordinator.js';
 import type { CheckpointMetrics } from './checkpoint-coordinator.js';
 import { ControlServer } from './control-server.js';
@@ -224,6 +224,24 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
   let rejectDone!: (e: unknown) => void;
   const done = new Promise<JobResult>((res, rej) => { resolveDone = res; rejectDone = rej; });
   const stopAll = () => Promise.all(threads.map((t) => t.terminate())).then(() => {});
+  // Workers that have reported their end (done or error) or exited.
+  const ended = new Set<number>();
+  let allEnded!: () => void;
+  const everyWorkerEnded = new Promise<void>((r) => { allEnded = r; });
+  const markEnded = (w: number) => { ended.add(w); if (ended.size === workers) allEnded(); };
+  /**
+   * One worker failed: the others are cancelled so they close their sinks (aborting open
+   * transactions) and are ended after that, or after CLOSE_ON_FAILURE_MS if one is stuck.
+   */
+  const failAll = (err: unknown) => {
+    if (settled) return;
+    settled = true;
+    coordinator?.stop();
+    post({ t: 'cancel' });
+    void Promise.race([everyWorkerEnded, new Promise((r) => setTimeout(r, CLOSE_ON_FAILURE_MS).unref())])
+      .then(stopAll)
+      .then(() => rejectDone(err));
+  };
   for (let w = 0; w < workers; w++) {
     const data: WorkerData = { location, worker: w, workers, parallelism: workers, ports: ports[w]!, restore: coordinator?.restored };
     const transfer = ports[w]!.filter((p): p is MessagePort => p !== null);
@@ -237,22 +255,22 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
           break;
         }
         case 'done':
+          markEnded(w);
           metrics.push(...r.metrics);
           if (++finished === workers && !settled) {
             settled = true;
             void stopAll().then(() => resolveDone({ name: graph.name, durationMs: Date.now() - started, metrics }));
           }
           break;
-        case 'error':
-          if (!settled) {
-            settled = true;
-            const err = new WeirError(r.message, {
-              domain: (r.domain as 'user' | 'external' | 'internal' | undefined) ?? 'internal', origin: r.origin, hint: r.hint,
-            });
-            if (r.stack) err.stack = r.stack;
-            void stopAll().then(() => rejectDone(err));
-          }
+        case 'error': {
+          markEnded(w);
+          const err = new WeirError(r.message, {
+            domain: (r.domain as 'user' | 'external' | 'internal' | undefined) ?? 'internal', origin: r.origin, hint: r.hint,
+          });
+          if (r.stack) err.stack = r.stack;
+          failAll(err);
           break;
+        }
         case 'log':
           process.stderr.write(`weir ${r.level}: ${r.message}\n`);
           break;
@@ -262,21 +280,15 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
         case 'drained':
           drained.push(...r.states);
           if (++drainedWorkers === workers && coordinator) {
-            coordinator.finish(drained).then(() => post({ t: 'finish' }), (err: unknown) => {
-              if (!settled) { settled = true; void stopAll().then(() => rejectDone(err)); }
-            });
+            coordinator.finish(drained).then(() => post({ t: 'finish' }), failAll);
           }
           break;
       }
     });
-    t.on('error', (err) => {
-      if (!settled) { settled = true; void stopAll().then(() => rejectDone(err)); }
-    });
+    t.on('error', (err) => { markEnded(w); failAll(err); });
     t.on('exit', (code) => {
-      if (!settled && code !== 0) {
-        settled = true;
-        void stopAll().then(() => rejectDone(new WeirError(`worker ${w} exited with code ${code}`, { domain: 'internal' })));
-      }
+      markEnded(w);
+      if (code !== 0) failAll(new WeirError(`worker ${w} exited with code ${code}`, { domain: 'internal' }));
     });
   }
   coordinator?.start();

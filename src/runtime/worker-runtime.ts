@@ -21,6 +21,9 @@ import { WatermarkCombiner } from './watermarks.js';
 /** Unacknowledged batches allowed on one remote channel before the sender is held back. */
 const CHANNEL_CREDITS = 4;
 
+/** How long a failed job waits for its subtasks to close before giving up on them. */
+export const CLOSE_ON_FAILURE_MS = 5000;
+
 export interface WorkerRuntimeOptions {
   graph: JobGraph;
   /** This worker's index; it runs subtask `worker` of every node whose parallelism exceeds it. */
@@ -113,7 +116,14 @@ export class WorkerRuntime {
       if (signal.aborted) r();
       else signal.addEventListener('abort', () => r(), { once: true });
     });
-    await Promise.race([Promise.all(all), this.failedPromise, aborted]);
+    try {
+      await Promise.race([Promise.all(all), this.failedPromise, aborted]);
+    } catch (err) {
+      // A failed job still closes its operators and sinks, so an open sink transaction is aborted now
+      // instead of lingering until its timeout; closing is bounded, since a subtask may be stuck.
+      await Promise.race([this.close(), new Promise((r) => setTimeout(r, CLOSE_ON_FAILURE_MS).unref())]);
+      throw err;
+    }
     if (!this.options.graph.checkpointing || signal.aborted) await this.close();
     return [...this.instances.values()].map((i) => i.metrics());
   }
@@ -883,14 +893,15 @@ class Instance {
 
   async close(): Promise<void> {
     this.markDone();
-    try {
-      await this.op?.close?.();
-      this.backendRef?.close?.();
-      await this.op2?.close?.();
-      await this.writer?.close?.();
-      await this.reader?.close?.();
-    } catch (err) {
-      this.rt.log('warn', `closing ${this.node.name} failed: ${errorMessage(err)}`);
+    // Each part is closed even when an earlier one fails: a sink must still abort its transaction.
+    const parts = [() => this.op?.close?.(), () => this.backendRef?.close?.(), () => this.op2?.close?.(),
+      () => this.writer?.close?.(), () => this.reader?.close?.()];
+    for (const close of parts) {
+      try {
+        await close();
+      } catch (err) {
+        this.rt.log('warn', `closing ${this.node.name} failed: ${errorMessage(err)}`);
+      }
     }
   }
 

@@ -2,6 +2,8 @@
  * Jobs used by the runtime's tests at several parallelisms, on worker threads. Worker threads import this
  * module to build the same graph, so it must stay free of side effects.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineJob } from '../environment.js';
 import { WatermarkStrategies } from '../../runtime/watermarks.js';
 import { fromGenerator } from '../../runtime/source.js';
@@ -89,4 +91,26 @@ export const clickCountsCheckpointed = defineJob(import.meta.url, 'clickCountsCh
     .keyBy((c) => c.user)
     .process(countPerWindow)
     .collect('counts');
+});
+
+/**
+ * `failing` with a sink that leaves a file `closed-<subtask>` in `dir` when it is closed, so a test can
+ * see that a failed job still closes every sink subtask, also on worker threads.
+ */
+export const failingWithMarkedSink = defineJob(import.meta.url, 'failingWithMarkedSink', (env, args: { n: number; dir: string }) => {
+  env
+    .fromGenerator(args.n, (n) => n)
+    .keyBy((n) => n % 7)
+    .map((n) => {
+      if (n === 777) throw new Error('boom at 777');
+      return n;
+    })
+    .name('explode')
+    .sinkTo({
+      name: 'marked',
+      createWriter: (ctx) => ({
+        write: () => {},
+        close: () => writeFileSync(join(args.dir, `closed-${ctx.subtaskIndex}`), ''),
+      }),
+    });
 });
