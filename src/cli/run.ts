@@ -6,7 +6,7 @@ import { UserError } from '../core/errors.js';
 import { parseDuration } from '../core/time.js';
 import type { ChangeRow, Row } from '../connectors/registry.js';
 import { printTarget } from '../connectors/registry.js';
-import { describeSqlError, planScript } from '../sql/planner/index.js';
+import { describeSqlError, planScriptAsync } from '../sql/planner/index.js';
 import type { SqlJob } from '../sql/planner/index.js';
 import { formatValue } from '../sql/types/values.js';
 
@@ -21,7 +21,8 @@ const USAGE = `usage: weir run FILE.sql [--parallelism N] [--define NAME=VALUE .
 
 Runs a Flink SQL script. Bounded jobs run to completion; a job over an unbounded source runs until
 SIGINT or SIGTERM. SELECT results are printed as changelog rows (+I[...]); \${SCRIPT_DIR} in the
-script is the script's directory, \${NAME} a --define.`;
+script is the script's directory, \${NAME} a --define. CREATE FUNCTION f AS './udfs.js' reads the
+module relative to the script's directory (see docs/udf.md).`;
 
 /** Replaces `${NAME}` with defines (and `${SCRIPT_DIR}`); unknown names are left as they are. */
 export function substitute(text: string, defines: Record<string, string>): string {
@@ -79,7 +80,8 @@ export async function runCommand(argv: string[], io: RunIO): Promise<number> {
   const previousPrint = printTarget.write;
   printTarget.write = (line) => { io.stdout.write(line + '\n'); };
   try {
-    const script = planScript(text);
+    // CREATE FUNCTION modules are read relative to the script, as ${SCRIPT_DIR} is.
+    const script = await planScriptAsync(text, { baseDir: dirname(resolve(file)) });
     const p = Number(script.catalog.config.get('parallelism.default') ?? parallelism);
     const jobs = script.steps.filter((st) => st.kind !== 'output').length;
     let jobIndex = 0;

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
 import { printTarget } from '../connectors/registry.js';
 import { Catalog } from '../sql/catalog/index.js';
-import { FunctionCatalog } from '../sql/functions/index.js';
-import { describeSqlError, planScript } from '../sql/planner/index.js';
+import { FunctionCatalog, FunctionModules } from '../sql/functions/index.js';
+import { describeSqlError, planScriptAsync } from '../sql/planner/index.js';
 import { runJob } from './run.js';
 import type { CliIO } from './main.js';
 
@@ -10,7 +10,7 @@ const HELP = `weir sql: an interactive Flink SQL shell.
 
 usage: weir sql [--parallelism N]
 
-Type statements ending in ';'. CREATE TABLE / VIEW / MODEL, SET, SHOW, DESCRIBE and EXPLAIN answer at
+Type statements ending in ';'. CREATE TABLE / VIEW / MODEL / FUNCTION, SET, SHOW, DESCRIBE and EXPLAIN answer at
 once. A SELECT prints its changelog rows (+I, -U, +U, -D) as they come, and INSERT INTO runs until its
 sources end. Ctrl-C stops the running query (not the shell); Ctrl-D or 'QUIT;' leaves.`;
 
@@ -31,6 +31,7 @@ export async function sqlShellCommand(argv: string[], io: CliIO): Promise<number
   }
   const catalog = new Catalog();
   const functions = new FunctionCatalog();
+  const modules = new FunctionModules();
   const interactive = Boolean(io.stdin.isTTY);
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: interactive });
   const prompt = (more: boolean) => { if (interactive) { rl.setPrompt(more ? '    -> ' : 'weir> '); rl.prompt(); } };
@@ -52,7 +53,7 @@ export async function sqlShellCommand(argv: string[], io: CliIO): Promise<number
       buffer = '';
       if (/^\s*(quit|exit)\s*;\s*$/i.test(text)) break;
       try {
-        const script = planScript(text, { catalog, functions });
+        const script = await planScriptAsync(text, { catalog, functions, modules, baseDir: process.cwd() });
         for (const step of script.steps) {
           if (step.kind === 'output') {
             if (step.text) io.stdout.write(step.text + '\n');

@@ -42,7 +42,7 @@ function fsSource(path: string, extra: Record<string, string> = {}, format = 'js
 
 test('the registry knows Flink\'s connector names', () => {
   for (const name of ['blackhole', 'datagen', 'filesystem', 'print']) assert.ok(connectors.has(name), name);
-  for (const c of connectors.values()) assert.ok(c.createSource || c.createSink, `${c.name} neither reads nor writes`);
+  for (const c of connectors.values()) assert.ok(c.createSource || c.createSink || c.createLookup, `${c.name} neither reads, writes nor looks up`);
 });
 
 test('an unknown option is rejected, naming it and listing the supported ones', () => {

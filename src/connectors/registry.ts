@@ -7,17 +7,32 @@ import { logConnector } from './log/table.js';
 import { validateOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { printConnector } from './print/index.js';
+import { redisConnector } from './redis/table.js';
 import type { TableConnector } from './schema.js';
 
-export type { TableConnector, ConnectorContext, SinkContext, ColumnSchema, Row, ChangeRow, RowKind } from './schema.js';
+export type { TableConnector, ConnectorContext, SinkContext, LookupContext, LookupSource, ColumnSchema, Row, ChangeRow, RowKind } from './schema.js';
+export { LOOKUP_OPTIONS, lookupConfig } from './lookup-options.js';
+export type { LookupConfig, LookupCacheConfig } from './lookup-options.js';
 export type { OptionSpec, OptionSchema, ResolvedOptions } from './options.js';
 export { validateOptions } from './options.js';
 export { printTarget } from './print/index.js';
 
-/** Every SQL connector, by the name used in `'connector' = '…'`. */
-export const connectors: ReadonlyMap<string, TableConnector> = new Map(
-  [filesystemConnector, datagenConnector, printConnector, blackholeConnector, nexmarkConnector, logConnector].map((c) => [c.name, c]),
+const registered = new Map<string, TableConnector>(
+  [filesystemConnector, datagenConnector, printConnector, blackholeConnector, nexmarkConnector, logConnector, redisConnector].map((c) => [c.name, c]),
 );
+
+/** Every SQL connector, by the name used in `'connector' = '…'`. */
+export const connectors: ReadonlyMap<string, TableConnector> = registered;
+
+/**
+ * Adds a connector that is not built in (an application's own store, a test double); returns a function
+ * that removes it again. Tables created afterwards may name it in `'connector' = '…'`.
+ */
+export function registerConnector(connector: TableConnector): () => void {
+  if (registered.has(connector.name)) throw new UserError(`a connector named '${connector.name}' is already registered`, { hint: 'pick another name' });
+  registered.set(connector.name, connector);
+  return () => { if (registered.get(connector.name) === connector) registered.delete(connector.name); };
+}
 
 /** The connector named in a table's options, with the options checked against its schema. */
 export function resolveConnector(table: string, options: ReadonlyMap<string, string>): { connector: TableConnector; options: ResolvedOptions } {

@@ -65,6 +65,8 @@ export interface Accumulator<A = any> {
 export interface AggregateOptions {
   /** The input may retract rows: the accumulator must have `retract` (MIN/MAX then keep a multiset). */
   retraction?: boolean;
+  /** Accumulators will be merged (SESSION windows): the accumulator must have `merge`. */
+  merging?: boolean;
   /** JSON_OBJECTAGG / JSON_ARRAYAGG: the `NULL ON NULL` / `ABSENT ON NULL` clause from the call (`FunctionCall.json.onNull`). */
   jsonOnNull?: 'NULL' | 'ABSENT';
 }

@@ -9,8 +9,11 @@
  * const acc = sum.create(); sum.add(acc, [Decimal.parse('1.50')]); sum.result(acc) // 1.50, DECIMAL(38, 2)
  */
 export {
-  FunctionCatalog, type FunctionKind, type TypeSpec, type UserScalarFunction, type UserAggregateFunction, type UserTableFunction,
+  FunctionCatalog, type FunctionKind, type RegisterOptions, type TypeSpec, type UserScalarFunction, type UserAggregateFunction, type UserTableFunction,
 } from './catalog.js';
+export {
+  FunctionModules, registerModuleFunction, parseFunctionIdentifier, resolveModulePath, type FunctionIdentifier, type FunctionLanguage,
+} from './user-modules.js';
 export type {
   ArgInfo, EvalContext, ScalarImpl, ScalarFunction, Accumulator, AggregateFunction, AggregateOptions, TableFunction,
 } from './define.js';

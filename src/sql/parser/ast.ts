@@ -439,8 +439,9 @@ export interface CreateFunction extends NodeBase {
   temporary: boolean;
   system: boolean;
   ifNotExists: boolean;
+  /** Flink: a class name; weir: a module path, optionally `#export` (`'./udfs.js#riskScore'`). */
   identifier: string;
-  language?: 'JAVA' | 'SCALA' | 'PYTHON' | 'JAVASCRIPT' | 'SQL';
+  language?: 'JAVA' | 'SCALA' | 'PYTHON' | 'JAVASCRIPT' | 'TYPESCRIPT' | 'SQL';
 }
 export interface CreateModel extends NodeBase {
   kind: 'CreateModel';

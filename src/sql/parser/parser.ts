@@ -483,13 +483,13 @@ class Parser {
     const ifNotExists = this.ifNotExists();
     const name = this.qualifiedName('a function name');
     this.expectKw('AS');
-    const identifier = this.stringLiteral('the function class or identifier', "write AS 'com.example.MyFunction'");
+    const identifier = this.stringLiteral('the function class or identifier', "write AS './udfs.js#myFunction'");
     let language: A.CreateFunction['language'];
     if (this.acceptKw('LANGUAGE')) {
       const l = this.peek();
       const up = l.kind === 'ident' ? l.upper : '';
-      if (!['JAVA', 'SCALA', 'PYTHON', 'JAVASCRIPT', 'SQL'].includes(up)) {
-        this.fail(`unknown function language ${describe(l)}`, l, 'use JAVA, SCALA, PYTHON, JAVASCRIPT or SQL');
+      if (!['JAVA', 'SCALA', 'PYTHON', 'JAVASCRIPT', 'TYPESCRIPT', 'SQL'].includes(up)) {
+        this.fail(`unknown function language ${describe(l)}`, l, 'use JAVASCRIPT or TYPESCRIPT (weir), or JAVA, SCALA, PYTHON, SQL (Flink)');
       }
       this.next();
       language = up as A.CreateFunction['language'];

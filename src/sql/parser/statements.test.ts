@@ -86,6 +86,11 @@ test('CREATE FUNCTION variants', () => {
   assert.deepEqual([f.temporary, f.system, f.identifier, f.language], [false, false, 'com.github.nexmark.flink.udf.CountChar', undefined]);
   const g = one("CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS my_upper AS 'udfs.upper' LANGUAGE PYTHON", 'CreateFunction');
   assert.deepEqual([g.temporary, g.system, g.ifNotExists, g.language], [true, true, true, 'PYTHON']);
+  const h = one("CREATE FUNCTION split_words AS './udfs/text.ts#splitWords' LANGUAGE TYPESCRIPT", 'CreateFunction');
+  assert.deepEqual([h.name, h.identifier, h.language], [['split_words'], './udfs/text.ts#splitWords', 'TYPESCRIPT']);
+  assert.equal(one("create function f as './f.js' language javascript", 'CreateFunction').language, 'JAVASCRIPT');
+  assert.throws(() => parseScript("CREATE FUNCTION f AS './f.js' LANGUAGE RUST"), (e: Error & { hint?: string }) => /unknown function language 'RUST'/.test(e.message) && /JAVASCRIPT or TYPESCRIPT/.test(e.hint ?? ''));
+  assert.throws(() => parseScript('CREATE FUNCTION f AS com.example.F'), /expected the function class or identifier/);
 });
 
 test('CREATE MODEL (Flink 2.1)', () => {

@@ -5,7 +5,7 @@
  * import { planScript } from './sql/planner/index.js';
  * const { jobs } = planScript(sqlText);
  */
-export { planScript } from './script.js';
+export { planScript, planScriptAsync } from './script.js';
 export type { BuildOptions, PlannedScript, ScriptOptions, ScriptStep, SqlJob, SqlJobSink } from './script.js';
 export { describeSqlError, planError, unsupported } from './errors.js';
 export { explainRel, describeWindow } from './logical.js';

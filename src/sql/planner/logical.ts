@@ -7,6 +7,8 @@ import type { AggCall } from '../runtime/aggregates.js';
 import type { OverFrame } from '../runtime/over-aggregate.js';
 import type { CompiledExpr } from './expr-bridge.js';
 import type { MlPredictRel } from '../ml/ml-predict.js'; // ML_PREDICT hook
+import type { LookupJoinRel } from './lookup-join.js'; // lookup join hook
+import type { CorrelateRel } from './correlate.js'; // LATERAL TABLE hook
 import type { Row } from '../../connectors/registry.js';
 import type { MatchedRow, MatchSpec } from '../runtime/match-recognize.js';
 
@@ -29,6 +31,8 @@ export interface WindowDef {
   /** Column of the time attribute in the TVF's input. */
   timeIndex: number;
   timeColumn: string;
+  /** Windows over a processing-time attribute: assigned and fired by the wall clock, not by watermarks. */
+  proctime?: boolean;
   /** SESSION (TABLE t PARTITION BY k, …): positions of the partition keys. */
   partitionKeys: number[];
   /** Where the TVF was written, for errors. */
@@ -155,7 +159,7 @@ export interface MatchRecognizeRel extends RelBase {
   text: string;
 }
 
-export type Rel = MlPredictRel | MatchRecognizeRel | TemporalJoinRel | IntervalJoinRel | TopNRel | OverRel | ScanRel | CalcRel | UnionRel | WindowTableRel | WindowAggRel | GroupAggRel | JoinRel;
+export type Rel = CorrelateRel | LookupJoinRel | MlPredictRel | MatchRecognizeRel | TemporalJoinRel | IntervalJoinRel | TopNRel | OverRel | ScanRel | CalcRel | UnionRel | WindowTableRel | WindowAggRel | GroupAggRel | JoinRel;
 
 /** Where a query's rows go. */
 export interface SinkTarget {
@@ -216,6 +220,8 @@ function relLine(rel: Rel): string {
       return `OverAggregate(partitionBy=[${rel.partitionBy.map((k) => k.text).join(', ')}], orderBy=[${rel.orderBy} ASC], window=[${rel.frameText}], select=[${fieldList(rel.fields)}], aggs=[${rel.calls.map((c) => c.text).join(', ')}])`;
     case 'MatchRecognize': return rel.text;
     case 'MlPredict': return rel.text; // ML_PREDICT hook
+    case 'LookupJoin': return rel.text; // lookup join hook
+    case 'Correlate': return rel.text; // LATERAL TABLE hook
     case 'GroupAggregate':
       return `GroupAggregate(groupBy=[${rel.keys.map((k) => k.text).join(', ')}], select=[${fieldList(rel.fields)}], aggs=[${rel.calls.map((c) => c.text).join(', ')}], changelog=[I,UB,UA,D])`;
   }

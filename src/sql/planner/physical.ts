@@ -6,6 +6,7 @@ import { WindowOperator } from '../../windows/window-operator.js';
 import type { WindowAssigner } from '../../windows/assigners.js';
 import {
   cumulateEventTimeWindows, eventTimeSessionWindows, slidingEventTimeWindows, tumblingEventTimeWindows,
+  cumulateProcessingTimeWindows, processingTimeSessionWindows, slidingProcessingTimeWindows, tumblingProcessingTimeWindows,
 } from '../../windows/assigners.js';
 import { getWindowStartWithOffset } from '../../windows/window.js';
 import type { TimeWindow } from '../../windows/window.js';
@@ -25,6 +26,8 @@ import { watermarkAssigner } from '../runtime/watermark-assigner.js';
 import { windowAggregateFunction, windowResultFunction } from '../runtime/window-aggregate.js';
 import type { CalcRel, PlannedExpr, Rel, WindowDef } from './logical.js';
 import { translateMlPredict } from '../ml/ml-predict.js'; // ML_PREDICT hook
+import { translateLookupJoin } from './lookup-join.js'; // lookup join hook
+import { translateCorrelate } from './correlate.js'; // LATERAL TABLE hook
 
 type SqlStream = DataStream<Row | ChangeRow>;
 
@@ -46,6 +49,14 @@ function keySelector(keys: readonly RowFn[]): (row: Row) => Key | Key[] {
 }
 
 function assignerFor(w: WindowDef): WindowAssigner<unknown, TimeWindow> {
+  if (w.proctime) {
+    switch (w.kind) {
+      case 'TUMBLE': return tumblingProcessingTimeWindows(w.size, w.offset);
+      case 'HOP': return slidingProcessingTimeWindows(w.size, w.slide!, w.offset);
+      case 'CUMULATE': return cumulateProcessingTimeWindows(w.step!, w.size, w.offset);
+      case 'SESSION': return processingTimeSessionWindows(w.gap!) as WindowAssigner<unknown, TimeWindow>;
+    }
+  }
   switch (w.kind) {
     case 'TUMBLE': return tumblingEventTimeWindows(w.size, w.offset);
     case 'HOP': return slidingEventTimeWindows(w.size, w.slide!, w.offset);
@@ -78,6 +89,12 @@ export function windowsOf(w: WindowDef, ts: number): [number, number][] {
 }
 
 const fns = (ps: readonly PlannedExpr[]): RowFn[] => ps.map((p) => p.compiled.eval);
+
+/** A Calc without filter whose projection is `[row[0], row[1], …]` of all input columns: rows pass unchanged. */
+function isIdentityCalc(c: CalcRel): boolean {
+  if (c.filter || !c.projects || c.projects.length !== c.input.fields.length) return false;
+  return c.projects.every((p, j) => p.column === j);
+}
 
 /**
  * The `window_end` column of window TVF rows (through Calcs), for a window Top-N that must drop
@@ -122,11 +139,13 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
         below = below.input;
       }
       const input = translate(env, below);
-      const stages: CalcStage[] = chain.map((c) => ({
+      // A Calc that only lists its input's columns in order (the SELECT over an aggregate, mostly) is skipped.
+      const stages: CalcStage[] = chain.filter((c) => !isIdentityCalc(c)).map((c) => ({
         project: c.projects ? fns(c.projects) : undefined,
         filter: c.filter?.compiled.eval,
         columns: c.projects?.map((p) => p.column),
       }));
+      if (stages.length === 0) return input;
       const updating = below.updating;
       return input.transform('calc', () => calcChainOperator(stages, updating));
     }
@@ -230,6 +249,8 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       return input.keyBy(keySelector(fns(rel.partitionBy))).keyedTransform('match-recognize', () => new MatchRecognizeOperator(spec, output)) as SqlStream;
     }
     case 'MlPredict': return translateMlPredict(translate(env, rel.input) as DataStream<Row>, rel) as SqlStream; // ML_PREDICT hook
+    case 'LookupJoin': return translateLookupJoin(translate(env, rel.input) as DataStream<Row>, rel) as SqlStream; // lookup join hook
+    case 'Correlate': return translateCorrelate(translate(env, rel.input), rel); // LATERAL TABLE hook
     case 'GroupAggregate': {
       const input = translate(env, rel.input);
       const keyFns = fns(rel.keys);

@@ -7,7 +7,8 @@ import { StreamExecutionEnvironment } from '../../api/environment.js';
 import type { ChangeRow, Row } from '../../connectors/registry.js';
 import { SqlParseError, formatSqlError } from '../parser/index.js';
 import { describeSqlError, planScript, windowsOf } from './index.js';
-import type { SqlJob, WindowDef } from './index.js';
+import { runToRows } from './testing.js';
+import type { WindowDef } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'weir-planner-'));
 const data = join(dir, 'o.json');
@@ -22,13 +23,7 @@ writeFileSync(data, [
 const DDL = `CREATE TABLE o (id INT, k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
 WITH ('connector' = 'filesystem', 'path' = '${data}', 'format' = 'json');\n`;
 
-async function run(job: SqlJob): Promise<(Row | ChangeRow)[]> {
-  const env = StreamExecutionEnvironment.create();
-  job.build(env);
-  const h = env.execute();
-  await h.done;
-  return h.collected<Row | ChangeRow>(job.sinks[0]!.name).map((r) => r.value);
-}
+const run = runToRows;
 
 function planError(sql: string): SqlParseError {
   try {

@@ -15,6 +15,10 @@ import { walkRel } from './logical.js';
 import { planMatchRecognize } from './match-recognize.js';
 import type { PlannedExpr, Rel, ScanRel, WindowDef, WindowTableRel } from './logical.js';
 import { isMlPredict, planMlPredict } from '../ml/ml-predict.js'; // ML_PREDICT hook
+import { isLookupJoin, planLookupJoin } from './lookup-join.js'; // lookup join hook
+import { isCorrelate, planCorrelate } from './correlate.js'; // LATERAL TABLE hook
+import { hasGroupWindow, planGroupWindow } from './group-window.js'; // group window hook
+import type { AggregateOptions } from '../functions/define.js';
 
 /** What the query planner needs from the session. */
 export interface PlannerContext {
@@ -179,6 +183,7 @@ export class QueryPlanner {
       throw planError(this.source, span, `Object '${name.join('.')}' not found`, known.length ? `known tables and views: ${known.join(', ')}` : 'create it with CREATE TABLE first');
     }
     if (obj.kind === 'view') return this.planView(obj);
+    if (!obj.connector.createSource) throw planError(this.source, span, `table '${last}' cannot be read as a stream: connector '${obj.connector.name}' only supports ${obj.connector.createLookup ? 'lookups' : 'writes'}`, obj.connector.createLookup ? `use it on the right of a lookup join: JOIN ${last} FOR SYSTEM_TIME AS OF probe.proc_time AS d ON d.key = probe.key` : undefined);
     return this.planScan(obj);
   }
 
@@ -216,6 +221,7 @@ export class QueryPlanner {
   }
 
   planJoin(ref: A.JoinRef, ctes: Ctes): Rel {
+    if (isCorrelate(this, ref)) return planCorrelate(this, ref, this.planTableRef(ref.left, ctes)); // LATERAL TABLE hook
     if (ref.joinType === 'CROSS' || ref.joinType === 'COMMA') throw unsupported(this.source, ref.span, `${ref.joinType === 'COMMA' ? 'comma' : 'CROSS'} JOIN`, 'write an equi-join: a JOIN b ON a.k = b.k');
     if (ref.using) throw unsupported(this.source, ref.span, 'JOIN ... USING', 'write the condition with ON');
     if (!ref.on) throw planError(this.source, ref.span, 'JOIN needs an ON condition');
@@ -279,6 +285,7 @@ export class QueryPlanner {
 
   planTemporalJoin(ref: A.JoinRef, rightRef: A.NamedTableRef, left: Rel, ctes: Ctes): Rel {
     const asOf = rightRef.forSystemTime!;
+    if (isLookupJoin(this, asOf, rightRef, left)) return planLookupJoin(this, ref, rightRef, left); // lookup join hook
     if (ref.joinType !== 'INNER' && ref.joinType !== 'LEFT') throw unsupported(this.source, ref.span, `${ref.joinType} temporal join`, 'temporal joins are INNER or LEFT');
     const tableName = rightRef.name[rightRef.name.length - 1]!;
     const obj = this.ctx.catalog.get(tableName);
@@ -291,7 +298,6 @@ export class QueryPlanner {
     } catch (e) {
       throw positioned(e, this.source);
     }
-    if (lt.type.timeAttribute === 'PROCTIME') throw unsupported(this.source, asOf.span, 'processing-time temporal joins (lookup joins)');
     if (lt.type.timeAttribute !== 'ROWTIME') throw planError(this.source, asOf.span, `FOR SYSTEM_TIME AS OF needs a time attribute, but '${unparse(asOf)}' is ${typeToString(lt.type)}`);
     if (!obj.primaryKey) throw planError(this.source, rightRef.span, 'Temporal Table Join requires primary key in versioned table, but no primary key can be found.', `declare PRIMARY KEY (...) NOT ENFORCED on ${tableName}`);
     if (!obj.watermark) throw planError(this.source, rightRef.span, `Event-time temporal table join requires both sides to have a rowtime; '${tableName}' has no WATERMARK`);
@@ -469,12 +475,12 @@ export class QueryPlanner {
     const timeIndex = input.fields.findIndex((f) => f.name === colName);
     if (timeIndex < 0) throw planError(this.source, timecol.span, `Column '${colName}' not found in the input of ${kind}`, `columns: ${input.fields.map((f) => f.name).join(', ')}`);
     const timeType = input.fields[timeIndex]!.type;
-    if (timeType.timeAttribute !== 'ROWTIME') {
-      if (timeType.timeAttribute === 'PROCTIME') throw unsupported(this.source, timecol.span, `processing-time ${kind} windows`);
+    if (timeType.timeAttribute !== 'ROWTIME' && timeType.timeAttribute !== 'PROCTIME') {
       throw planError(this.source, timecol.span, `The window function requires the timecol is a time attribute type, but is ${typeToString(timeType)}.`, `declare WATERMARK FOR ${colName} AS ... on the table`);
     }
     const env = this.env(input.fields);
     const window: WindowDef = { kind, size: 0, offset: 0, timeIndex, timeColumn: colName, partitionKeys: [], span: ref.span };
+    if (timeType.timeAttribute === 'PROCTIME') window.proctime = true;
     if (kind === 'SESSION') {
       window.gap = intervalMs(need('GAP'), env, 'the session gap');
       window.size = window.gap;
@@ -501,7 +507,7 @@ export class QueryPlanner {
         window.offset = c.eval([]) as number;
       }
     }
-    const wt = timeAttr(timeType);
+    const wt = window.proctime ? timeType : timeAttr(timeType);
     const fields: ScopeField[] = [
       ...input.fields.map((f, i) => (i === timeIndex ? { ...f, type: withoutTimeAttribute(f.type) } : f)),
       { name: 'window_start', type: T.timestamp(3, false) },
@@ -639,6 +645,7 @@ export class QueryPlanner {
       return this.project(input, items);
     }
     if (sel.distinct) throw unsupported(this.source, sel.span, 'SELECT DISTINCT with GROUP BY');
+    if (hasGroupWindow(groupBy)) return planGroupWindow(this, input, groupBy, items, sel.having); // group window hook
     if (input.kind === 'WindowTable' && this.isWindowGrouping(groupBy, input)) {
       return this.planWindowAggregate(input, groupBy, aggs, items, sel.having);
     }
@@ -804,7 +811,7 @@ export class QueryPlanner {
     return { kind: 'Calc', input, fields, updating: input.updating, projects };
   }
 
-  aggCalls(calls: A.FunctionCall[], env: ExprEnv): AggCall[] {
+  aggCalls(calls: A.FunctionCall[], env: ExprEnv, options: AggregateOptions = {}): AggCall[] {
     return calls.map((c) => {
       const name = c.name[0]!.toUpperCase();
       const argExprs = c.args.filter((a) => a.kind !== 'Star');
@@ -812,9 +819,9 @@ export class QueryPlanner {
       const args = argExprs.map((a) => compileScalar(a, env));
       let accumulator;
       try {
-        accumulator = this.ctx.functions.resolveAggregate(name, args.map((a) => a.type));
+        accumulator = this.ctx.functions.resolveAggregate(name, args.map((a) => a.type), options);
       } catch (e) {
-        throw planError(this.source, c.span, e instanceof Error ? e.message : String(e));
+        throw planError(this.source, c.span, e instanceof Error ? e.message : String(e), (e as { hint?: string }).hint);
       }
       const call: AggCall = { accumulator, args: args.map((a) => a.eval), distinct: c.distinct, text: unparse(c) };
       if (c.filter) call.filter = compileScalar(c.filter, env).eval;
@@ -859,7 +866,7 @@ export class QueryPlanner {
     const input = input0;
     const env = this.env(input.fields);
     const keys = groupBy.map((g) => this.planned(g, env));
-    const calls = this.aggCalls(aggs, env);
+    const calls = this.aggCalls(aggs, env, { retraction: input.updating });
     const fields: ScopeField[] = [];
     const computed: ComputedColumn[] = [];
     keys.forEach((k, i) => {
@@ -903,7 +910,7 @@ export class QueryPlanner {
     for (const a of aggs) {
       if (this.mentionsWindowColumn(a, tvf)) throw unsupported(this.source, a.span, 'aggregating window columns');
     }
-    const calls = this.aggCalls(aggs, env);
+    const calls = this.aggCalls(aggs, env, { merging: tvf.window.kind === 'SESSION' });
     const fields: ScopeField[] = [];
     const computed: ComputedColumn[] = [];
     keys.forEach((k, i) => {

@@ -12,6 +12,7 @@ import type { CatalogTable, TableColumn } from '../catalog/index.js';
 import { Scope } from '../expr/scope.js';
 import type { ScopeField } from '../expr/scope.js';
 import { FunctionCatalog } from '../functions/catalog.js';
+import { FunctionModules, registerModuleFunction } from '../functions/user-modules.js';
 import { castFn } from '../types/cast.js';
 import { fromDataType, typeToString, withoutTimeAttribute } from '../types/sql-type.js';
 import type { SqlType } from '../types/sql-type.js';
@@ -65,6 +66,31 @@ export interface ScriptOptions {
   /** Session catalog; a fresh one by default (pass one to keep tables between scripts). */
   catalog?: Catalog;
   functions?: FunctionCatalog;
+  /** Modules of CREATE FUNCTION, imported beforehand (`planScriptAsync` does it). */
+  modules?: FunctionModules;
+  /** Directory relative module paths of CREATE FUNCTION are read from: the script's (default: the working directory). */
+  baseDir?: string;
+}
+
+/**
+ * `planScript` after importing the modules its CREATE FUNCTION statements name: imports are
+ * asynchronous and planning is not. Use it for any script that may contain CREATE FUNCTION.
+ *
+ * @example
+ * const { jobs } = await planScriptAsync(sql, { baseDir: dirname(sqlFile) });
+ */
+export async function planScriptAsync(text: string, options: ScriptOptions = {}): Promise<PlannedScript> {
+  const modules = options.modules ?? new FunctionModules();
+  const baseDir = options.baseDir ?? process.cwd();
+  for (const st of parseScript(text)) {
+    if (st.kind !== 'CreateFunction') continue;
+    try {
+      await modules.load(st.identifier, baseDir, st.language);
+    } catch (e) {
+      throw atStatement(e, text, st);
+    }
+  }
+  return planScript(text, { ...options, modules, baseDir });
 }
 
 /** A planned script: what each statement produced, in order. */
@@ -111,6 +137,7 @@ export function planScript(text: string, options: ScriptOptions = {}): PlannedSc
       switch (st.kind) {
         case 'CreateTable': createTable(st, catalog, functions, text); break;
         case 'CreateModel': createModel(st, catalog, functions, text); break; // CREATE MODEL hook
+        case 'CreateFunction': createFunction(st, functions, options, text); break;
         case 'CreateView': {
           if (st.name.length > 1) throw unsupported(text, st.span, 'catalog-qualified view names');
           const view = { kind: 'view' as const, name: st.name[0]!, query: st.query, source: text, ...(st.columns ? { columns: st.columns } : {}) };
@@ -120,6 +147,7 @@ export function planScript(text: string, options: ScriptOptions = {}): PlannedSc
         }
         case 'Drop': {
           if (st.object === 'MODEL') { dropModel(st.name[st.name.length - 1]!, catalog, st.ifExists, text, st.span); break; } // CREATE MODEL hook
+          if (st.object === 'FUNCTION') { dropFunction(st, functions, text); break; }
           if (st.object !== 'TABLE' && st.object !== 'VIEW') throw unsupported(text, st.span, `DROP ${st.object}`);
           catalog.drop(st.name[st.name.length - 1]!, st.object === 'TABLE' ? 'table' : 'view', st.ifExists);
           break;
@@ -135,9 +163,13 @@ export function planScript(text: string, options: ScriptOptions = {}): PlannedSc
         case 'Show':
           if (st.object === 'TABLES') out(catalog.names().join('\n'));
           else if (st.object === 'VIEWS') out(catalog.names('view').join('\n'));
+          else if (st.object === 'FUNCTIONS' || st.object === 'USER FUNCTIONS') {
+            const user = st.object === 'USER FUNCTIONS';
+            out(functions.list().filter((f) => !user || f.user).map((f) => f.name.toLowerCase()).join('\n'));
+          }
           else throw unsupported(text, st.span, `SHOW ${st.object}`);
           break;
-        case 'Describe': out(describeTable(st, catalog, text)); break;
+        case 'Describe': out(describeTable(st, catalog, functions, text)); break;
         case 'QueryStatement': {
           queryNo++;
           const name = nameComment?.[1] ?? `q${queryNo}`;
@@ -203,6 +235,32 @@ function collectSink(name: string, rel: Rel): SqlJobSink {
   return { kind: 'collect', name, fields: rel.fields.map((f) => ({ name: f.name, type: f.type })), updating: rel.updating };
 }
 
+/**
+ * CREATE [TEMPORARY [SYSTEM]] FUNCTION [IF NOT EXISTS] f AS 'module[#export]' [LANGUAGE ...]. A weir
+ * session has one function namespace, so TEMPORARY and SYSTEM change nothing: every function lives
+ * as long as the session.
+ */
+function createFunction(st: A.CreateFunction, functions: FunctionCatalog, options: ScriptOptions, source: string): void {
+  if (st.name.length > 1) throw unsupported(source, st.span, 'catalog-qualified function names');
+  const name = st.name[0]!;
+  const kind = functions.kind(name);
+  if (kind !== undefined && st.ifNotExists) return;
+  if (kind !== undefined && !functions.isUser(name)) {
+    throw planError(source, st.span, `Function '${name}' is a built-in function and cannot be replaced`, 'pick another name');
+  }
+  if (kind !== undefined) throw planError(source, st.span, `Function '${name}' already exists`, `use CREATE FUNCTION IF NOT EXISTS, or DROP FUNCTION ${name} first`);
+  const modules = options.modules ?? new FunctionModules();
+  const value = modules.exportFor(st.identifier, options.baseDir ?? process.cwd(), name);
+  registerModuleFunction(functions, name, value, st.identifier);
+}
+
+function dropFunction(st: A.Drop, functions: FunctionCatalog, source: string): void {
+  const name = st.name[st.name.length - 1]!;
+  if (functions.drop(name) || st.ifExists) return;
+  if (functions.kind(name) !== undefined) throw planError(source, st.span, `Function '${name}' is a built-in function and cannot be dropped`);
+  throw planError(source, st.span, `Function '${name}' does not exist`, 'use DROP FUNCTION IF EXISTS to ignore a missing function');
+}
+
 function createTable(st: A.CreateTable, catalog: Catalog, functions: FunctionCatalog, source: string): void {
   if (st.name.length > 1) throw unsupported(source, st.span, 'catalog-qualified table names');
   if (st.asQuery) throw unsupported(source, st.span, 'CREATE TABLE ... AS SELECT');
@@ -237,6 +295,7 @@ function createTable(st: A.CreateTable, catalog: Catalog, functions: FunctionCat
     const col = columns.find((c) => c.name === colName);
     const span = st.watermark.expr.span;
     if (!col) throw planError(source, span, `The rowtime attribute field '${colName}' is not defined in the table schema`, `columns: ${columns.map((c) => c.name).join(', ')}`);
+    if (col.type.timeAttribute === 'PROCTIME') throw planError(source, span, `Watermark can not be defined for a processing-time attribute column ('${colName}' AS PROCTIME())`, 'a watermark needs an event-time column of the rows; keep PROCTIME() for lookup joins');
     if ((col.type.kind !== 'TIMESTAMP' && col.type.kind !== 'TIMESTAMP_LTZ') || (col.type.precision ?? 6) > 3) {
       throw planError(source, span, `Invalid data type of time field for watermark definition. The field must be of type TIMESTAMP(p) or TIMESTAMP_LTZ(p), the supported precision 'p' is from 0 to 3, but the time field type is ${typeToString(col.type)}`);
     }
@@ -263,7 +322,7 @@ function createTable(st: A.CreateTable, catalog: Catalog, functions: FunctionCat
   catalog.add(table, st.ifNotExists);
 }
 
-function describeTable(st: A.Describe, catalog: Catalog, source: string): string {
+function describeTable(st: A.Describe, catalog: Catalog, functions: FunctionCatalog, source: string): string {
   const name = st.name[st.name.length - 1]!;
   const obj = catalog.get(name);
   if (!obj) throw planError(source, st.span, `Table or view '${name}' does not exist`);
@@ -279,7 +338,7 @@ function describeTable(st: A.Describe, catalog: Catalog, source: string): string
       ]);
     }
   } else {
-    const planner = new QueryPlanner({ catalog, functions: new FunctionCatalog(), timeZone: 'UTC' }, obj.source);
+    const planner = new QueryPlanner({ catalog, functions, timeZone: 'UTC' }, obj.source);
     for (const f of planner.planView(obj).fields) rows.push([f.name, typeToString({ ...f.type, nullable: true }), f.type.nullable ? 'TRUE' : 'FALSE', '', '', '']);
   }
   const widths = rows[0]!.map((_c, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -21,7 +21,8 @@ function rowsEqual(a: Row, b: Row): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
-    if (x === null || y === null ? x !== y : !valuesEqual(x, y)) return false;
+    if (x === y) continue;
+    if (x === null || y === null || !valuesEqual(x, y)) return false;
   }
   return true;
 }
@@ -64,7 +65,7 @@ export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, C
         this.state.clear();
         continue;
       }
-      const next = [...st.acc.keys!, ...this.aggs.results(st.acc)];
+      const next = this.aggs.resultRow(st.acc, st.acc.keys!);
       if (prev === null) out.emit({ op: '+I', row: next }, NO_TIMESTAMP);
       else if (!rowsEqual(prev, next)) {
         out.emit({ op: '-U', row: prev }, NO_TIMESTAMP);

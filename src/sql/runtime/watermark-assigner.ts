@@ -20,7 +20,11 @@ export function watermarkAssigner(table: string, rowtimeIndex: number, rowtimeCo
     generatesWatermarks: true,
     processBatch(batch: Batch<Row>, out: Output<Row>) {
       const rows = batch.values;
-      for (let i = 0; i < rows.length; i++) {
+      const n = rows.length;
+      const timestamps = new Array<number>(n);
+      // Rows go on in runs between watermarks: usually the whole batch as one, without copying it.
+      let from = 0;
+      for (let i = 0; i < n; i++) {
         const row = rows[i]!;
         const t = row[rowtimeIndex];
         if (t === null || t === undefined) {
@@ -31,13 +35,16 @@ export function watermarkAssigner(table: string, rowtimeIndex: number, rowtimeCo
         // A watermark only changes the outcome for a later row at or below it (a late row), so it is
         // held back until such a row comes or the batch ends: same result, far fewer tiny batches.
         if ((t as number) <= pending && pending > emitted) {
+          if (i > from) out.emitBatch({ values: rows.slice(from, i), timestamps: timestamps.slice(from, i) });
+          from = i;
           emitted = pending;
           out.emitWatermark(pending);
         }
-        out.emit(row, t as number);
+        timestamps[i] = t as number;
         const wm = watermark(row);
         if (typeof wm === 'number' && wm > pending) pending = wm;
       }
+      if (n > from) out.emitBatch(from === 0 ? { values: rows, timestamps } : { values: rows.slice(from), timestamps: timestamps.slice(from) });
       if (pending > emitted) {
         emitted = pending;
         out.emitWatermark(pending);

@@ -4,6 +4,8 @@ import type { TimeWindow } from '../../windows/window.js';
 import type { Row } from '../../connectors/registry.js';
 import type { AggregateSet, GroupAcc } from './aggregates.js';
 
+const NO_KEYS: readonly unknown[] = [];
+
 /** The window operator's incremental function for SQL aggregates: one `GroupAcc` per key and window. */
 export function windowAggregateFunction(aggs: AggregateSet): AggregateFunction<Row, GroupAcc, GroupAcc> {
   return {
@@ -21,7 +23,7 @@ export function windowResultFunction(aggs: AggregateSet, withWindowTime: boolean
       const acc = elements[0]!;
       const w = ctx.window;
       const props = withWindowTime ? [w.start, w.end, w.end - 1] : [w.start, w.end];
-      out.collect([...(acc.keys ?? []), ...props, ...aggs.results(acc)]);
+      out.collect(aggs.resultRow(acc, acc.keys ?? NO_KEYS, props));
     },
   };
 }
