@@ -4,12 +4,10 @@
  */
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { StreamExecutionEnvironment } from '../src/api/environment.js';
 import { ExternalError, WeirError } from '../src/core/errors.js';
 import { redisFeatureSink } from '../src/features/redis-feature-sink.js';
@@ -22,21 +20,7 @@ import { parseCsv } from '../src/features/csv.js';
 import { featuresCommand } from '../src/cli/features.js';
 import { FraudGenerator } from '../src/fraud/generator.js';
 import type { CardTransaction } from '../src/fraud/generator.js';
-
-// Compiled to dist/test/, so the repo root is two levels up.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVICES = join(ROOT, 'scripts/services');
-
-function redisUrl(): string {
-  if (process.env.WEIR_REDIS_URL) return process.env.WEIR_REDIS_URL;
-  try {
-    const m = /^WEIR_REDIS_URL=(.+)$/m.exec(readFileSync(join(ROOT, 'test/.services.env'), 'utf8'));
-    if (m) return m[1]!.trim();
-  } catch {
-    // no env file: fall through to the default port of scripts/services
-  }
-  return 'redis://127.0.0.1:6390';
-}
+import { connectRedis, redisUrl, services } from './services.js';
 
 const URL_ = redisUrl();
 const RUN = `t${process.pid}x${Date.now().toString(36)}`;
@@ -53,19 +37,8 @@ async function writeRows(namespace: string, rows: CardStat[], extra: { ttlSecond
   return sink.stats;
 }
 
-function services(cmd: 'start' | 'stop'): void {
-  execFileSync('bash', [SERVICES, cmd, 'redis'], { stdio: 'pipe', timeout: 120_000 });
-}
-
 before(async () => {
-  raw = new Redis(URL_, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  raw.on('error', () => {});
-  try {
-    await raw.connect();
-    await raw.ping();
-  } catch (err) {
-    throw new Error(`no Redis at ${URL_} (${(err as Error).message}); run: bash scripts/services start`, { cause: err });
-  }
+  raw = await connectRedis(URL_);
 });
 
 after(async () => {
@@ -172,7 +145,7 @@ test('Redis stopped mid-run: lookups fail after retries naming the server, recor
   await writeRows(ns, [{ card: 'c1', spend: 1, country: 'US', ts: 1 }]);
   const lookup = new FeatureLookup({ url: URL_, namespace: ns, cache: false, ...fast });
   assert.equal((await lookup.get(['c1']))[0]!.values.spend, 1);
-  services('stop');
+  services('stop', 'redis');
   try {
     await assert.rejects(lookup.get(['c1']), (err: unknown) => {
       assert.ok(err instanceof ExternalError, String(err));
@@ -195,7 +168,7 @@ test('Redis stopped mid-run: lookups fail after retries naming the server, recor
       return true;
     });
   } finally {
-    services('start');
+    services('start', 'redis');
   }
   // The same client reconnects once the server is back (this Redis keeps no data across restarts).
   assert.deepEqual(await lookup.get(['c1']), [null]);
