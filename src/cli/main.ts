@@ -20,7 +20,7 @@ const COMMANDS: Record<string, { module: string; fn: string; summary: string }> 
   run: { module: './run.js', fn: 'runCommand', summary: 'run a Flink SQL script: weir run FILE.sql [--parallelism N]' },
   sql: { module: './sql-shell.js', fn: 'sqlShellCommand', summary: 'interactive Flink SQL shell: query results print as they change' },
   topic: { module: './topic.js', fn: 'topicCommand', summary: 'embedded log topics: create | list | describe | produce | consume' },
-  model: { module: './model.js', fn: 'modelCommand', summary: 'model registry: register | list | promote | rollback' },
+  model: { module: './model.js', fn: 'modelCommand', summary: 'model registry: register | list | promote [--ab SHARE] | ab --off | shadow | rollback' },
   bench: { module: './bench.js', fn: 'benchCommand', summary: 'benchmarks: weir bench nexmark --queries q0,q1,... --events N [--parallelism P] [--json FILE]' },
   features: { module: './features.js', fn: 'featuresCommand', summary: 'point-in-time training data: weir features export --labels FILE.csv --out FILE.csv' },
   savepoint: { module: './savepoint.js', fn: 'savepointCommand', summary: 'take a savepoint of a running job: weir savepoint CHECKPOINT_DIR [--target DIR]' },

@@ -54,4 +54,23 @@ describe('weir model', () => {
     assert.match(missing.err, /no model "nope"/);
     assert.match((await cli(['list', '--registry', dir])).out, /no models in/);
   });
+
+  it('stages A/B and shadow versions, lists them, and ends them', async () => {
+    for (const f of ['logreg', 'mlp', 'forest']) assert.equal((await cli(['register', 'fraud', testModel(f), '--registry', dir])).code, 0);
+    assert.equal((await cli(['promote', 'fraud', '1', '--registry', dir])).code, 0);
+    assert.match((await cli(['promote', 'fraud', '2', '--ab', '0.1', '--registry', dir])).out, /A\/B test: fraud v2 scores 10% of the keys/);
+    assert.match((await cli(['shadow', 'fraud', '3', '--registry', dir])).out, /fraud v3 shadows production/);
+    const list = (await cli(['list', 'fraud', '--registry', dir])).out;
+    assert.match(list, /^fraud {2}\(3 versions, production v1, A\/B v2 on 10% of keys, shadow v3\)/);
+    assert.match(list, /v1 \(production\)/);
+    assert.match(list, /v2 \(A\/B 0.1\)/);
+    assert.match(list, /v3 \(shadow\)/);
+    assert.equal((await cli(['promote', 'fraud', '2', '--ab', '2', '--registry', dir])).code, 2);
+    assert.equal((await cli(['ab', 'fraud', '--registry', dir])).code, 2);
+    assert.match((await cli(['rollback', 'fraud', '--registry', dir])).out, /ended the A\/B test of fraud v2; production stays v1/);
+    assert.match((await cli(['promote', 'fraud', '2', '--ab=0.5', '--registry', dir])).out, /50%/);
+    assert.match((await cli(['ab', 'fraud', '--off', '--registry', dir])).out, /ended the A\/B test of fraud v2/);
+    assert.match((await cli(['shadow', 'fraud', '--off', '--registry', dir])).out, /no shadow now/);
+    assert.match((await cli(['list', '--registry', dir])).out, /^fraud {2}\(3 versions, production v1\)\n/);
+  });
 });

@@ -10,9 +10,14 @@ export interface ModelCommandIo {
 
 const USAGE = `usage: weir model <command> [--registry DIR]
   register NAME FILE [--notes TEXT] [--metric KEY=VALUE]...   add FILE as the next version of NAME
-  list [NAME]                                                  models, versions and production pointers
+  list [NAME]                                                  models, versions, production, A/B and shadow
   promote NAME VERSION                                         make VERSION the production version
-  rollback NAME                                                go back to the previously promoted version
+  promote NAME VERSION --ab SHARE                              A/B test: VERSION scores SHARE (0..1) of the keys
+  ab NAME --off                                                end the A/B test: every key back to production
+  shadow NAME VERSION                                          VERSION scores every row beside production, logged only
+  shadow NAME --off                                            stop the shadow
+  rollback NAME                                                end a running A/B test, else go back to the
+                                                               previously promoted version
 options:
   --registry DIR   the registry directory (default ./.weir/models)
 `;
@@ -24,10 +29,12 @@ interface Parsed {
   registry: string;
   notes: string | undefined;
   metrics: Record<string, number | string>;
+  ab: number | undefined;
+  off: boolean;
 }
 
 function parse(argv: readonly string[]): Parsed {
-  const out: Parsed = { positional: [], registry: './.weir/models', notes: undefined, metrics: {} };
+  const out: Parsed = { positional: [], registry: './.weir/models', notes: undefined, metrics: {}, ab: undefined, off: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const eq = a.indexOf('=');
@@ -40,6 +47,13 @@ function parse(argv: readonly string[]): Parsed {
     };
     if (flag === '--registry') out.registry = value();
     else if (flag === '--notes') out.notes = value();
+    else if (flag === '--off') out.off = true;
+    else if (flag === '--ab') {
+      const raw = value();
+      const share = Number(raw);
+      if (raw.trim() === '' || !(share >= 0 && share <= 1)) throw new UsageError(`--ab takes a share between 0 and 1, got "${raw}"`);
+      out.ab = share;
+    }
     else if (flag === '--metric') {
       const kv = value();
       const at = kv.indexOf('=');
@@ -64,21 +78,27 @@ function sig(values: ValueSignature[]): string {
   return values.map((v) => (v.isTensor ? `${v.name}:${v.type}[${(v.shape ?? []).map((d) => (d === '' ? '?' : d)).join(',')}]` : `${v.name}:non-tensor`)).join(' ');
 }
 
-function describeVersion(v: ModelVersion, production: number | null): string {
+function describeVersion(v: ModelVersion, e: ModelEntry): string {
   const metrics = Object.entries(v.metrics).map(([k, x]) => `${k}=${x}`).join(' ');
-  const mark = v.version === production ? ' (production)' : '';
+  const marks: string[] = [];
+  if (v.version === e.production) marks.push('production');
+  if (e.ab?.version === v.version) marks.push(`A/B ${e.ab.share}`);
+  if (e.shadow === v.version) marks.push('shadow');
+  const mark = marks.length > 0 ? ` (${marks.join(', ')})` : '';
   return `  v${v.version}${mark}  ${v.createdAt}  sha256:${v.sha256.slice(0, 12)}  ${v.bytes} bytes` +
     `${metrics ? `  ${metrics}` : ''}${v.notes ? `  "${v.notes}"` : ''}\n` +
     `      in: ${sig(v.signature.inputs)}\n      out: ${sig(v.signature.outputs)}\n`;
 }
 
 function describeEntry(e: ModelEntry): string {
-  const prod = e.production === null ? 'none promoted' : `production v${e.production}`;
-  return `${e.name}  (${e.versions.length} version${e.versions.length === 1 ? '' : 's'}, ${prod})\n${e.versions.map((v) => describeVersion(v, e.production)).join('')}`;
+  const stages = [e.production === null ? 'none promoted' : `production v${e.production}`];
+  if (e.ab) stages.push(`A/B v${e.ab.version} on ${(e.ab.share * 100).toFixed(1).replace(/\.0$/, '')}% of keys`);
+  if (e.shadow) stages.push(`shadow v${e.shadow}`);
+  return `${e.name}  (${e.versions.length} version${e.versions.length === 1 ? '' : 's'}, ${stages.join(', ')})\n${e.versions.map((v) => describeVersion(v, e)).join('')}`;
 }
 
 /**
- * `weir model register|list|promote|rollback`. Returns the exit code: 0 on success, 2 on a usage
+ * `weir model register|list|promote|ab|shadow|rollback`. Returns the exit code: 0 on success, 2 on a usage
  * error, 1 on any other error (printed to stderr with its hint).
  */
 export async function modelCommand(argv: string[], io: ModelCommandIo): Promise<number> {
@@ -107,14 +127,38 @@ export async function modelCommand(argv: string[], io: ModelCommandIo): Promise<
       }
       case 'promote': {
         want(2, 'NAME VERSION');
+        if (p.ab !== undefined) {
+          const v = await reg.promote(args[0]!, version(args[1]), { ab: p.ab });
+          io.stdout.write(`A/B test: ${v.name} v${v.version} scores ${p.ab * 100}% of the keys, production the rest\n`);
+          return 0;
+        }
         const v = await reg.promote(args[0]!, version(args[1]));
         io.stdout.write(`promoted ${v.name} v${v.version} to production\n`);
         return 0;
       }
+      case 'ab': {
+        if (!p.off || args.length !== 1) throw new UsageError('ab takes NAME --off (start a test with: promote NAME VERSION --ab SHARE)');
+        const b = await reg.endAb(args[0]!);
+        io.stdout.write(b === null ? `${args[0]!} had no A/B test\n` : `ended the A/B test of ${args[0]!} v${b}: every key scored by production\n`);
+        return 0;
+      }
+      case 'shadow': {
+        if (p.off) {
+          want(1, 'NAME --off');
+          await reg.shadow(args[0]!, null);
+          io.stdout.write(`${args[0]!} has no shadow now\n`);
+          return 0;
+        }
+        want(2, 'NAME VERSION');
+        const v = await reg.shadow(args[0]!, version(args[1]));
+        io.stdout.write(`${v!.name} v${v!.version} shadows production: it scores every row, outputs unchanged\n`);
+        return 0;
+      }
       case 'rollback': {
         want(1, 'NAME');
+        const before = (await reg.list(args[0]!))[0]!;
         const v = await reg.rollback(args[0]!);
-        io.stdout.write(`rolled ${v.name} back to v${v.version}\n`);
+        io.stdout.write(before.ab ? `ended the A/B test of ${v.name} v${before.ab.version}; production stays v${v.version}\n` : `rolled ${v.name} back to v${v.version}\n`);
         return 0;
       }
       default:

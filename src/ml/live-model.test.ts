@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { LiveModel } from './live-model.js';
+import { OnnxModel } from './onnx-model.js';
+import { abBucket } from './scoring-group.js';
 import { ModelRegistry, type ModelVersion } from './model-registry.js';
 import type { ScoreMapping } from './onnx-model.js';
+import type { ScoringGroup } from './scoring-group.js';
 import { testInputs, testModel, testRows } from './testdata.js';
 
 /** Resolves with the next value pushed by a callback, or rejects after `ms`. */
@@ -82,5 +85,63 @@ describe('LiveModel', () => {
       await live.close();
     }
     await assert.rejects(live.score(rows, mapping), /is closed/);
+  });
+
+  it('routes a stable share of keys to the A/B version and every row to the shadow, and follows stage changes', async () => {
+    const reg = await ModelRegistry.open(dir);
+    const files = ['logreg', 'forest', 'mlp'];
+    for (const f of files) await reg.register('fraud', testModel(f));
+    await reg.promote('fraud', 1);
+    await reg.promote('fraud', 2, { ab: 0.3 });
+    await reg.shadow('fraud', 3);
+    const stages = next<string>();
+    const swaps = next<number>();
+    const live = await LiveModel.open(reg, 'fraud', {
+      intervalMs: 20,
+      onStage: (variant, cur) => stages.push(`${variant}:${cur?.version ?? 'off'}`),
+      onSwap: (cur) => swaps.push(cur.version),
+    });
+    const mapping: ScoreMapping = { inputs: testInputs().features, outputs: 'score DOUBLE, label BIGINT' };
+    const rows = testRows();
+    const keys = rows.map((_, i) => `card-${i % 400}`);
+    const expected: number[][] = [];
+    for (const f of files) {
+      const m = await OnnxModel.load(testModel(f));
+      expected.push((await m.score(rows, mapping)).map((o) => o.score as number));
+      await m.close();
+    }
+    try {
+      assert.deepEqual([live.routing.production?.version, live.routing.ab?.version.version, live.routing.shadow?.version], [1, 2, 3]);
+      const groups = await live.scoreRouted(rows, mapping, { key: (i) => keys[i] });
+      assert.deepEqual(groups.map((g) => [g.variant, g.label]), [['prod', 'model:v1'], ['ab', 'model:v2'], ['shadow', 'model:v3']]);
+      const [prod, ab, shadow] = groups as [ScoringGroup, ScoringGroup, ScoringGroup];
+      assert.deepEqual(ab.rows, keys.flatMap((k, i) => (abBucket(k) < 0.3 ? [i] : [])), 'B scores exactly the keys whose bucket is below the share');
+      assert.equal(prod.rows.length + ab.rows.length, rows.length);
+      const bKeys = new Set(ab.rows.map((i) => keys[i]));
+      assert.ok(Math.abs(bKeys.size / 400 - 0.3) < 0.07, `share of keys on B: ${bKeys.size / 400}`);
+      for (const [g, k] of [[prod, 0], [ab, 1]] as const) {
+        g.results!.forEach((r, x) => assert.ok(r.ok && Math.abs((r.output.score as number) - expected[k]![g.rows[x]!]!) < 1e-6));
+      }
+      assert.equal(shadow.rows.length, rows.length);
+      shadow.results!.forEach((r, i) => assert.ok(r.ok && Math.abs((r.output.score as number) - expected[2]![i]!) < 1e-6));
+      // Without keys every row goes to production.
+      assert.deepEqual((await live.scoreRouted(rows.slice(0, 10), mapping)).map((g) => g.variant), ['prod', 'shadow']);
+
+      // A batch that started before the B side was promoted finishes on the versions it started with.
+      const inflight = live.scoreRouted(rows, mapping, { key: (i) => keys[i] });
+      await reg.promote('fraud', 2);
+      assert.equal(await swaps.wait(), 2);
+      assert.equal(await stages.wait(), 'ab:off');
+      assert.deepEqual((await inflight).map((g) => g.label), ['model:v1', 'model:v2', 'model:v3']);
+      const after = await live.scoreRouted(rows, mapping, { key: (i) => keys[i] });
+      assert.deepEqual(after.map((g) => [g.variant, g.label, g.rows.length]), [['prod', 'model:v2', rows.length], ['shadow', 'model:v3', rows.length]]);
+      after[0]!.results!.forEach((r, i) => assert.ok(r.ok && Math.abs((r.output.score as number) - expected[1]![i]!) < 1e-6));
+
+      await reg.shadow('fraud', null);
+      assert.equal(await stages.wait(), 'shadow:off');
+      assert.deepEqual((await live.scoreRouted(rows, mapping, { key: (i) => keys[i] })).map((g) => g.variant), ['prod']);
+    } finally {
+      await live.close();
+    }
   });
 });

@@ -1,15 +1,30 @@
 import { WeirError, errorMessage } from '../core/errors.js';
-import type { ModelRegistry, ModelVersion, ModelWatch } from './model-registry.js';
+import { type Key, normalizeKey } from '../core/keys.js';
+import type { ModelRegistry, ModelRouting, ModelVersion, ModelWatch } from './model-registry.js';
 import type { OnnxModel, OnnxModelOptions, ScoreMapping, ScoredRow } from './onnx-model.js';
+import { type ScoringGroup, type ScoringPath, abBucket, runGroup } from './scoring-group.js';
 
 /** Options of {@link LiveModel.open}. */
 export interface LiveModelOptions extends OnnxModelOptions {
   /** How often to look for a promotion, in ms; default 200. */
   intervalMs?: number;
-  /** Called after a newly promoted version took over. */
+  /** Called after a newly promoted version took over production. */
   onSwap?: (current: ModelVersion, previous: ModelVersion) => void;
-  /** Called when a promoted version could not take over (it stays on the old one). */
-  onError?: (err: unknown, version: ModelVersion) => void;
+  /** Called after the A/B or shadow version changed (null: the stage ended). */
+  onStage?: (variant: 'ab' | 'shadow', current: ModelVersion | null, previous: ModelVersion | null) => void;
+  /** Called when a promoted or staged version could not take over (production stays; the stage stays off). */
+  onError?: (err: unknown, version: ModelVersion, variant: ScoringPath) => void;
+}
+
+/** Options of {@link LiveModel.scoreRouted}. */
+export interface RouteOptions {
+  /**
+   * The A/B key of the row at an index (null/undefined: production); asked only while an A/B test
+   * runs. Without it every row goes to production.
+   */
+  key?: (row: number) => Key | undefined;
+  /** Time limit of each model call. */
+  timeoutMs?: number;
 }
 
 interface Slot {
@@ -19,18 +34,28 @@ interface Slot {
   retired: boolean;
 }
 
+interface Routes {
+  prod: Slot;
+  ab: { slot: Slot; share: number } | null;
+  shadow: Slot | null;
+}
+
 /**
- * The production version of a registered model that follows promotions: when another process
- * promotes (or rolls back) the model, the new version is loaded, checked against every mapping used
- * so far, and swapped in; batches already scoring finish on the old version, which is then closed.
- * A version that fails to load or does not fit a mapping is not swapped in (`onError`).
+ * The production version of a registered model that follows promotions, plus the versions staged
+ * beside it: an A/B candidate scoring a stable share of keys and a shadow scoring every row for
+ * comparison. When another process promotes, stages or rolls back, the new version is loaded,
+ * checked against every mapping used so far, and swapped in; a batch is routed once, when it
+ * starts, and finishes on the versions it started with, which are closed after their last batch. So
+ * a swap neither loses nor re-scores a row. A version that fails to load or does not fit a mapping
+ * is not swapped in (`onError`).
  *
  * @example
  * const live = await LiveModel.open(registry, 'fraud', { onSwap: (v) => log(`now v${v.version}`) });
  * const out = await live.score(rows, mapping);
+ * const groups = await live.scoreRouted(rows, mapping, { key: (i) => rows[i].card_id });
  */
 export class LiveModel {
-  private slot: Slot;
+  private routes: Routes;
   private readonly mappings = new Set<ScoreMapping>();
   private readonly watch: ModelWatch;
   private swapping: Promise<void> = Promise.resolve();
@@ -39,38 +64,92 @@ export class LiveModel {
   private constructor(
     private readonly registry: ModelRegistry,
     private readonly options: LiveModelOptions,
-    first: { version: ModelVersion; model: OnnxModel },
+    routes: Routes,
+    initial: ModelRouting,
     name: string,
   ) {
-    this.slot = { ...first, inflight: 0, retired: false };
-    this.watch = registry.watch(
+    this.routes = routes;
+    this.watch = registry.watchRouting(
       name,
-      (current) => {
-        if (current) this.swapping = this.swapping.then(() => this.swapTo(current));
+      (routing) => {
+        this.swapping = this.swapping.then(() => this.swapTo(routing));
       },
-      { intervalMs: options.intervalMs ?? 200, initial: first.version.version },
+      { intervalMs: options.intervalMs ?? 200, initial },
     );
   }
 
-  /** Loads the production version of `name` and starts following promotions. */
+  /** Loads the production version of `name` (and its staged A/B and shadow versions) and starts following changes. */
   static async open(registry: ModelRegistry, name: string, options: LiveModelOptions = {}): Promise<LiveModel> {
     const first = await registry.load(name, undefined, options);
-    return new LiveModel(registry, options, first, name);
+    const routing = await registry.routing(name);
+    const routes: Routes = { prod: slotOf(first), ab: null, shadow: null };
+    // A staged version that does not load leaves its stage off rather than failing the job.
+    const stage = async (v: ModelVersion, variant: ScoringPath): Promise<Slot | null> => {
+      try {
+        return slotOf(await registry.load(name, v.version, options));
+      } catch (err) {
+        options.onError?.(err, v, variant);
+        return null;
+      }
+    };
+    if (routing.ab) {
+      const slot = await stage(routing.ab.version, 'ab');
+      if (slot) routes.ab = { slot, share: routing.ab.share };
+    }
+    if (routing.shadow) routes.shadow = await stage(routing.shadow, 'shadow');
+    const initial: ModelRouting = { production: first.version, ab: routes.ab ? { version: routes.ab.slot.version, share: routes.ab.share } : null, shadow: routes.shadow?.version ?? null };
+    return new LiveModel(registry, options, routes, initial, name);
   }
 
-  /** The version scoring new batches. */
+  /** The production version, which scores new batches (all rows outside an A/B test). */
   get version(): ModelVersion {
-    return this.slot.version;
+    return this.routes.prod.version;
   }
 
-  /** Like {@link OnnxModel.score}, on the current version. */
-  score(rows: readonly Record<string, unknown>[], mapping: ScoreMapping): Promise<Record<string, unknown>[]> {
-    return this.use(mapping, (m) => m.score(rows, mapping));
+  /** The versions scoring new batches: production, the A/B side and share, the shadow. */
+  get routing(): ModelRouting {
+    const r = this.routes;
+    return { production: r.prod.version, ab: r.ab ? { version: r.ab.slot.version, share: r.ab.share } : null, shadow: r.shadow?.version ?? null };
   }
 
-  /** Like {@link OnnxModel.scoreSettled}, on the current version. */
-  scoreSettled(rows: readonly Record<string, unknown>[], mapping: ScoreMapping): Promise<ScoredRow[]> {
-    return this.use(mapping, (m) => m.scoreSettled(rows, mapping));
+  /** Like {@link OnnxModel.score}, on the production version. */
+  async score(rows: readonly Record<string, unknown>[], mapping: ScoreMapping): Promise<Record<string, unknown>[]> {
+    return this.use([this.open().prod], mapping, ([s]) => s!.model.score(rows, mapping));
+  }
+
+  /** Like {@link OnnxModel.scoreSettled}, on the production version. */
+  async scoreSettled(rows: readonly Record<string, unknown>[], mapping: ScoreMapping): Promise<ScoredRow[]> {
+    return this.use([this.open().prod], mapping, ([s]) => s!.model.scoreSettled(rows, mapping));
+  }
+
+  /**
+   * Scores a batch on every path at once: each row by production or, when an A/B test runs and the
+   * row's key falls in its share ({@link abBucket}), by the B version; and every row again by the
+   * shadow when one is staged. Returns one settled group per model call (never rejects for a
+   * failing call: the group carries the error), the shadow's last.
+   */
+  async scoreRouted(rows: readonly Record<string, unknown>[], mapping: ScoreMapping, options: RouteOptions = {}): Promise<ScoringGroup[]> {
+    const routes = this.open();
+    const prodRows: number[] = [];
+    const abRows: number[] = [];
+    const ab = routes.ab;
+    const keyOf = options.key;
+    for (let i = 0; i < rows.length; i++) {
+      const key = ab && keyOf ? keyOf(i) : undefined;
+      if (ab && key !== null && key !== undefined && abBucket(normalizeKey(key)) < ab.share) abRows.push(i);
+      else prodRows.push(i);
+    }
+    const all = rows.map((_, i) => i);
+    const calls: [Slot, Pick<ScoringGroup, 'variant' | 'rows'>][] = [];
+    if (prodRows.length > 0) calls.push([routes.prod, { variant: 'prod', rows: prodRows }]);
+    if (ab && abRows.length > 0) calls.push([ab.slot, { variant: 'ab', rows: abRows }]);
+    if (routes.shadow) calls.push([routes.shadow, { variant: 'shadow', rows: all }]);
+    return this.use(calls.map((c) => c[0]), mapping, (slots) => Promise.all(calls.map(([, g], k) => {
+      const slot = slots[k]!;
+      const part = g.rows.length === rows.length ? rows : g.rows.map((i) => rows[i]!);
+      const version = slot.version.version;
+      return runGroup({ ...g, version: String(version), label: `model:v${version}` }, () => slot.model.scoreSettled(part, mapping), options.timeoutMs);
+    })));
   }
 
   /** Resolves once any swap under way has finished; for tests and orderly shutdown. */
@@ -78,37 +157,77 @@ export class LiveModel {
     return this.swapping;
   }
 
-  /** Stops following promotions and closes the model once its batches are done. */
+  /** Stops following promotions and closes the models once their batches are done. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.watch.close();
     await this.swapping;
-    await this.retire(this.slot);
+    for (const slot of slotsOf(this.routes)) await this.retire(slot);
   }
 
-  private async use<T>(mapping: ScoreMapping, fn: (m: OnnxModel) => Promise<T>): Promise<T> {
-    if (this.closed) throw new WeirError(`live model ${this.slot.version.name} is closed`, { origin: `model:${this.slot.version.name}` });
-    const slot = this.slot;
-    slot.inflight++;
+  private open(): Routes {
+    if (this.closed) throw new WeirError(`live model ${this.routes.prod.version.name} is closed`, { origin: `model:${this.routes.prod.version.name}` });
+    return this.routes;
+  }
+
+  /** Runs `fn` on `slots`, keeping each open until it returns even when a swap retires it meanwhile. */
+  private async use<T>(slots: Slot[], mapping: ScoreMapping, fn: (slots: Slot[]) => Promise<T>): Promise<T> {
+    for (const s of slots) s.inflight++;
     try {
-      const result = await fn(slot.model);
+      const result = await fn(slots);
       this.mappings.add(mapping);
       return result;
     } finally {
-      slot.inflight--;
-      if (slot.retired && slot.inflight === 0) await slot.model.close();
+      for (const s of slots) {
+        s.inflight--;
+        if (s.retired && s.inflight === 0) await s.model.close();
+      }
     }
   }
 
-  private async swapTo(version: ModelVersion): Promise<void> {
-    if (this.closed || version.version === this.slot.version.version) return;
+  private async swapTo(routing: ModelRouting): Promise<void> {
+    if (this.closed) return;
+    const old = this.routes;
+    const loaded: Slot[] = [];
+    // A version already open on another path (B promoted to production) is reused, not loaded again.
+    const acquire = async (v: ModelVersion, variant: ScoringPath): Promise<Slot | null> => {
+      const have = [...slotsOf(old), ...loaded].find((s) => s.version.version === v.version);
+      if (have) return have;
+      const slot = await this.load(v, variant);
+      if (slot) loaded.push(slot);
+      return slot;
+    };
+    let prod = old.prod;
+    if (routing.production && routing.production.version !== old.prod.version.version) prod = (await acquire(routing.production, 'prod')) ?? old.prod;
+    let ab: Routes['ab'] = null;
+    if (routing.ab) {
+      const slot = routing.ab.version.version === old.ab?.slot.version.version ? old.ab.slot : await acquire(routing.ab.version, 'ab');
+      if (slot) ab = { slot, share: routing.ab.share };
+    }
+    let shadow: Slot | null = null;
+    if (routing.shadow) shadow = routing.shadow.version === old.shadow?.version.version ? old.shadow : await acquire(routing.shadow, 'shadow');
+    if (this.closed) {
+      for (const s of loaded) await s.model.close();
+      return;
+    }
+    const next: Routes = { prod, ab, shadow };
+    this.routes = next;
+    const keep = new Set(slotsOf(next));
+    for (const s of [...slotsOf(old), ...loaded]) if (!keep.has(s)) await this.retire(s);
+    if (prod !== old.prod) this.options.onSwap?.(prod.version, old.prod.version);
+    if (ab?.slot !== old.ab?.slot) this.options.onStage?.('ab', ab?.slot.version ?? null, old.ab?.slot.version ?? null);
+    if (shadow !== old.shadow) this.options.onStage?.('shadow', shadow?.version ?? null, old.shadow?.version ?? null);
+  }
+
+  /** Loads a version and checks it fits every mapping used so far; null (and `onError`) when not. */
+  private async load(version: ModelVersion, variant: ScoringPath): Promise<Slot | null> {
     let loaded: { version: ModelVersion; model: OnnxModel };
     try {
       loaded = await this.registry.load(version.name, version.version, this.options);
     } catch (err) {
-      this.options.onError?.(err, version);
-      return;
+      this.options.onError?.(err, version, variant);
+      return null;
     }
     try {
       for (const m of this.mappings) loaded.model.check(m);
@@ -116,21 +235,26 @@ export class LiveModel {
       await loaded.model.close();
       this.options.onError?.(new WeirError(`${version.name} v${version.version} was promoted but does not fit a mapping in use: ${errorMessage(err)}`, {
         domain: 'user', cause: err, origin: `model:${version.name}`, hint: 'roll back, or change the job to the new signature',
-      }), version);
-      return;
+      }), version, variant);
+      return null;
     }
-    if (this.closed) {
-      await loaded.model.close();
-      return;
-    }
-    const previous = this.slot;
-    this.slot = { ...loaded, inflight: 0, retired: false };
-    await this.retire(previous);
-    this.options.onSwap?.(loaded.version, previous.version);
+    return slotOf(loaded);
   }
 
   private async retire(slot: Slot): Promise<void> {
+    if (slot.retired) return;
     slot.retired = true;
     if (slot.inflight === 0) await slot.model.close();
   }
+}
+
+function slotOf(loaded: { version: ModelVersion; model: OnnxModel }): Slot {
+  return { ...loaded, inflight: 0, retired: false };
+}
+
+function slotsOf(r: Routes): Slot[] {
+  const out = [r.prod];
+  if (r.ab && !out.includes(r.ab.slot)) out.push(r.ab.slot);
+  if (r.shadow && !out.includes(r.shadow)) out.push(r.shadow);
+  return out;
 }

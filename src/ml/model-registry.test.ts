@@ -130,4 +130,68 @@ describe('ModelRegistry', () => {
       watch.close();
     }
   });
+
+  it('stages A/B and shadow versions beside production, and rollback ends the A/B test first', async () => {
+    const reg = await ModelRegistry.open(dir);
+    for (const f of ['logreg', 'mlp', 'forest']) await reg.register('fraud', testModel(f));
+    await assert.rejects(reg.promote('fraud', 2, { ab: 0.1 }), (e: unknown) => e instanceof UserError && /no production version/.test(e.message));
+    await reg.promote('fraud', 1);
+    await assert.rejects(reg.promote('fraud', 2, { ab: 1.5 }), /between 0 and 1/);
+    await assert.rejects(reg.promote('fraud', 1, { ab: 0.5 }), /already the production version/);
+    await assert.rejects(reg.shadow('fraud', 1), /compares it with itself/);
+    await reg.promote('fraud', 2, { ab: 0.3 });
+    await reg.shadow('fraud', 3);
+    const r = await reg.routing('fraud');
+    assert.deepEqual([r.production?.version, r.ab?.version.version, r.ab?.share, r.shadow?.version], [1, 2, 0.3, 3]);
+    // A/B staging does not move production.
+    assert.equal((await reg.resolve('fraud')).version, 1);
+    // rollback ends the A/B test and keeps production and the shadow.
+    assert.equal((await reg.rollback('fraud')).version, 1);
+    assert.deepEqual(await reg.routing('fraud').then((x) => [x.production?.version, x.ab, x.shadow?.version]), [1, null, 3]);
+    // Promoting the B side (or the shadow) to production ends its stage.
+    await reg.promote('fraud', 2, { ab: 0.5 });
+    await reg.promote('fraud', 2);
+    await reg.promote('fraud', 3);
+    const after = await reg.routing('fraud');
+    assert.deepEqual([after.production?.version, after.ab, after.shadow], [3, null, null]);
+    assert.equal(await reg.endAb('fraud'), null);
+    await reg.promote('fraud', 1, { ab: 0.2 });
+    assert.equal(await reg.endAb('fraud'), 1);
+    await reg.shadow('fraud', 2);
+    assert.equal(await reg.shadow('fraud', null), null);
+    assert.equal((await reg.routing('fraud')).shadow, null);
+  });
+
+  it('watchRouting reports A/B share and shadow changes, not unrelated writes', async () => {
+    const reg = await ModelRegistry.open(dir);
+    await reg.register('fraud', testModel('logreg'));
+    await reg.register('fraud', testModel('mlp'));
+    await reg.promote('fraud', 1);
+    const seen: string[] = [];
+    let wake: () => void = () => {};
+    const watch = reg.watchRouting('fraud', (r) => {
+      seen.push(`${r.production?.version}|${r.ab ? `${r.ab.version.version}@${r.ab.share}` : '-'}|${r.shadow?.version ?? '-'}`);
+      wake();
+    }, { intervalMs: 20, initial: await reg.routing('fraud') });
+    const nextChange = async (): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => (wake = r)), new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('no change within 5 s')), 5000)))])
+        .finally(() => clearTimeout(timer));
+    };
+    try {
+      let change = nextChange();
+      await reg.promote('fraud', 2, { ab: 0.1 });
+      await change;
+      change = nextChange();
+      await reg.register('fraud', testModel('logreg'));
+      await reg.promote('fraud', 2, { ab: 0.4 });
+      await change;
+      change = nextChange();
+      await reg.shadow('fraud', 3);
+      await change;
+      assert.deepEqual(seen, ['1|2@0.1|-', '1|2@0.4|-', '1|2@0.4|3']);
+    } finally {
+      watch.close();
+    }
+  });
 });

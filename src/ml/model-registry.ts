@@ -9,7 +9,7 @@ import { type ModelSignature, OnnxModel, type OnnxModelOptions } from './onnx-mo
  * A directory of versioned ONNX models:
  *
  * ```
- * DIR/manifest.json        every model, version and the production pointer
+ * DIR/manifest.json        every model, version, the production pointer and the A/B and shadow stages
  * DIR/NAME/v1.onnx         copies of registered files, never changed after registration
  * ```
  *
@@ -42,6 +42,29 @@ export interface ModelEntry {
   production: number | null;
   /** Promoted versions, oldest first; the last one is `production`. `rollback` pops it. */
   promotions: number[];
+  /** A version scoring a stable share of keys beside production (an A/B test); absent or null when none. */
+  ab?: AbStage | null;
+  /** A version scoring every row for comparison only; absent or null when none. */
+  shadow?: number | null;
+}
+
+/** An A/B stage: `version` scores the keys whose hash falls in the first `share` (0..1) of the hash range. */
+export interface AbStage {
+  version: number;
+  share: number;
+}
+
+/** What scores a model's rows now: production, and the A/B and shadow versions when staged. */
+export interface ModelRouting {
+  production: ModelVersion | null;
+  ab: { version: ModelVersion; share: number } | null;
+  shadow: ModelVersion | null;
+}
+
+/** Options of {@link ModelRegistry.promote}. */
+export interface PromoteOptions {
+  /** Stage the version as the B side of an A/B test on this share of keys (0..1) instead of making it production. */
+  ab?: number;
 }
 
 interface Manifest {
@@ -63,7 +86,7 @@ export interface WatchOptions {
   initial?: number | null;
 }
 
-/** A running {@link ModelRegistry.watch}; `close()` stops it. */
+/** A running {@link ModelRegistry.watch} or {@link ModelRegistry.watchRouting}; `close()` stops it. */
 export interface ModelWatch {
   close(): void;
 }
@@ -74,6 +97,10 @@ const LOCK_WAIT_MS = 10_000;
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+function routingKey(r: ModelRouting): string {
+  return `${r.production?.version ?? '-'}|${r.ab ? `${r.ab.version.version}@${r.ab.share}` : '-'}|${r.shadow?.version ?? '-'}`;
 }
 
 function checkName(name: string): void {
@@ -198,23 +225,78 @@ export class ModelRegistry {
     return { version: v, model: await OnnxModel.load(bytes, { name: `${v.name} v${v.version}`, ...options }) };
   }
 
-  /** Makes `version` the production version of `name`. */
-  async promote(name: string, version: number): Promise<ModelVersion> {
+  /**
+   * Makes `version` the production version of `name`; it leaves the A/B or shadow stage if it was
+   * there. With `ab`, stages it instead as the B side of an A/B test on that share of keys, beside
+   * the unchanged production version (one A/B test per model; a new one replaces the old).
+   */
+  async promote(name: string, version: number, options: PromoteOptions = {}): Promise<ModelVersion> {
     return this.update(async (m) => {
       const entry = this.entry(m, name);
       const v = this.versionOf(entry, version);
+      if (options.ab !== undefined) {
+        const share = options.ab;
+        if (!(share >= 0 && share <= 1)) {
+          throw new UserError(`A/B share must be between 0 and 1, got ${share}`, { origin: 'model-registry', hint: 'e.g. --ab 0.1 scores 10% of the keys with the new version' });
+        }
+        if (entry.production === null) {
+          throw new UserError(`model "${name}" has no production version to run an A/B test against`, { origin: 'model-registry', hint: `promote one first: weir model promote ${name} VERSION` });
+        }
+        if (entry.production === version) {
+          throw new UserError(`v${version} of "${name}" is already the production version`, { origin: 'model-registry', hint: 'stage a different version as the B side' });
+        }
+        entry.ab = { version, share };
+        return v;
+      }
       if (entry.production !== version) {
         entry.promotions.push(version);
         entry.production = version;
       }
+      if (entry.ab?.version === version) entry.ab = null;
+      if (entry.shadow === version) entry.shadow = null;
       return v;
     });
   }
 
-  /** Puts back the version promoted before the current one; returns it. */
+  /** Stages `version` as the shadow of `name` (scores every row, outputs untouched); null ends the shadow. */
+  async shadow(name: string, version: number | null): Promise<ModelVersion | null> {
+    return this.update(async (m) => {
+      const entry = this.entry(m, name);
+      if (version === null) {
+        entry.shadow = null;
+        return null;
+      }
+      const v = this.versionOf(entry, version);
+      if (entry.production === version) {
+        throw new UserError(`v${version} of "${name}" is the production version, so shadowing it compares it with itself`, { origin: 'model-registry', hint: 'shadow a version that is not in production' });
+      }
+      entry.shadow = version;
+      return v;
+    });
+  }
+
+  /** Ends the A/B test of `name`: every key goes back to production. Returns the B version, or null when none ran. */
+  async endAb(name: string): Promise<number | null> {
+    return this.update(async (m) => {
+      const entry = this.entry(m, name);
+      const b = entry.ab?.version ?? null;
+      entry.ab = null;
+      return b;
+    });
+  }
+
+  /**
+   * Undoes the newest change to what scores production traffic: a running A/B test is ended (the B
+   * side is what was staged last); without one, the version promoted before the current one is put
+   * back. Returns the production version afterwards.
+   */
   async rollback(name: string): Promise<ModelVersion> {
     return this.update(async (m) => {
       const entry = this.entry(m, name);
+      if (entry.ab) {
+        entry.ab = null;
+        return this.versionOf(entry, entry.production ?? undefined);
+      }
       if (entry.promotions.length < 2) {
         throw new UserError(`model "${name}" has no earlier promoted version to roll back to`, {
           origin: 'model-registry', hint: `promote a version instead: weir model promote ${name} VERSION`,
@@ -227,6 +309,11 @@ export class ModelRegistry {
     });
   }
 
+  /** What scores `name` now: production and the staged A/B and shadow versions. */
+  async routing(name: string): Promise<ModelRouting> {
+    return this.routingOf(this.entry(await this.read(), name));
+  }
+
   /**
    * Calls `onChange` when the production version of `name` changes, also when another process
    * promotes it. Polls the manifest's mtime, inode and size every `intervalMs` (default 200); polling
@@ -234,9 +321,44 @@ export class ModelRegistry {
    * `initial` when given (the version the caller already runs), else from the first poll.
    */
   watch(name: string, onChange: (current: ModelVersion | null, previous: number | null) => void, options: WatchOptions = {}): ModelWatch {
-    const intervalMs = options.intervalMs ?? 200;
-    let lastStamp = '';
     let lastProduction: number | null | undefined = options.initial;
+    return this.poll(options.intervalMs ?? 200, (m) => {
+      const entry = m.models[name];
+      const production = entry?.production ?? null;
+      if (lastProduction === undefined) {
+        lastProduction = production;
+        return;
+      }
+      if (production === lastProduction) return;
+      const previous = lastProduction;
+      lastProduction = production;
+      onChange(entry && production !== null ? this.versionOf(entry, production) : null, previous);
+    });
+  }
+
+  /**
+   * Like {@link watch}, for the whole routing: calls `onChange` when the production, A/B (version or
+   * share) or shadow version of `name` changes. Changes are counted from `initial` when given.
+   */
+  watchRouting(name: string, onChange: (routing: ModelRouting) => void, options: { intervalMs?: number; initial?: ModelRouting } = {}): ModelWatch {
+    let last = options.initial ? routingKey(options.initial) : undefined;
+    return this.poll(options.intervalMs ?? 200, (m) => {
+      const entry = m.models[name];
+      const routing: ModelRouting = entry ? this.routingOf(entry) : { production: null, ab: null, shadow: null };
+      const key = routingKey(routing);
+      if (last === undefined) {
+        last = key;
+        return;
+      }
+      if (key === last) return;
+      last = key;
+      onChange(routing);
+    });
+  }
+
+  /** Calls `onManifest` with the manifest each time its file changed, every `intervalMs`, until closed. */
+  private poll(intervalMs: number, onManifest: (m: Manifest) => void): ModelWatch {
+    let lastStamp = '';
     let busy = false;
     let closed = false;
     const tick = async (): Promise<void> => {
@@ -253,17 +375,7 @@ export class ModelRegistry {
         if (stamp === lastStamp) return;
         lastStamp = stamp;
         const m = await this.read();
-        const entry = m.models[name];
-        const production = entry?.production ?? null;
-        if (lastProduction === undefined) {
-          lastProduction = production;
-          return;
-        }
-        if (production === lastProduction) return;
-        const previous = lastProduction;
-        lastProduction = production;
-        const current = entry && production !== null ? this.versionOf(entry, production) : null;
-        if (!closed) onChange(current, previous);
+        if (!closed) onManifest(m);
       } catch {
         // A manifest being replaced or briefly unreadable is tried again on the next tick.
         lastStamp = '';
@@ -280,6 +392,12 @@ export class ModelRegistry {
         clearInterval(timer);
       },
     };
+  }
+
+  private routingOf(entry: ModelEntry): ModelRouting {
+    const find = (v: number | null | undefined): ModelVersion | null => (v === null || v === undefined ? null : entry.versions.find((x) => x.version === v) ?? null);
+    const b = entry.ab ? find(entry.ab.version) : null;
+    return { production: find(entry.production), ab: b && entry.ab ? { version: b, share: entry.ab.share } : null, shadow: find(entry.shadow) };
   }
 
   private entry(m: Manifest, name: string): ModelEntry {

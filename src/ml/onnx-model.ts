@@ -241,7 +241,8 @@ function makeReader(columns: readonly string[]): (row: Record<string, unknown>, 
   return new Function('row', 'out', body) as (row: Record<string, unknown>, out: unknown[]) => void;
 }
 
-function makeRecordBuilder(names: readonly string[]): (values: unknown[]) => Record<string, unknown> {
+/** A function that builds a record with `names` as keys from an array of values (generated once; see above). */
+export function makeRecordBuilder(names: readonly string[]): (values: unknown[]) => Record<string, unknown> {
   if (names.includes('__proto__')) {
     return (values) => {
       const r: Record<string, unknown> = {};

@@ -4,7 +4,23 @@ import type { AddressInfo } from 'node:net';
 import type { CheckpointMetrics } from './checkpoint-coordinator.js';
 import type { NodeMetrics } from './messages.js';
 
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+/** Escapes a label value for Prometheus' text format. */
+export function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+const esc = escapeLabelValue;
+
+const SOURCES = new Set<() => string>();
+
+/**
+ * Adds metrics kept outside the job graph (e.g. model scoring in `src/ml`) to every Prometheus page of
+ * this process: `render` returns complete metric families in the text format, each family from one
+ * source only. Returns the function that removes the source again.
+ */
+export function addMetricsSource(render: () => string): () => void {
+  SOURCES.add(render);
+  return () => SOURCES.delete(render);
+}
 
 /**
  * The job's metrics in Prometheus' text format: records in and out per operator subtask, late records
@@ -33,7 +49,9 @@ export function prometheusText(job: string, nodes: NodeMetrics[], checkpoints: C
     metric('weir_checkpoint_last_size_bytes', 'gauge', 'Size of the last checkpoint.', [[{}, checkpoints.lastSizeBytes]]);
     metric('weir_checkpoint_last_alignment_ms', 'gauge', 'Longest barrier alignment in the last checkpoint.', [[{}, checkpoints.lastAlignmentMs]]);
   }
-  return lines.join('\n') + '\n';
+  let text = lines.join('\n') + '\n';
+  for (const render of SOURCES) text += render();
+  return text;
 }
 
 /** Serves `GET /metrics` on 127.0.0.1 (port 0 picks a free port). */

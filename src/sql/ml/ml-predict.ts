@@ -10,10 +10,11 @@ import { castFn } from '../types/cast.js';
 import type { CastFn } from '../types/cast.js';
 import { T, isCharacter, typeToString, withNullable, withoutTimeAttribute } from '../types/sql-type.js';
 import type { SqlType } from '../types/sql-type.js';
-import { compileFallback, modelsOf, parseDurationMs } from './model-catalog.js';
+import { abKeyIndex, compileFallback, modelsOf, parseDurationMs } from './model-catalog.js';
 import type { ModelDefinition } from './model-catalog.js';
 import { MlPredictOperator } from './ml-predict-operator.js';
 import type { MlPredictSpec } from './ml-predict-operator.js';
+import { parseCount, parseOrdered, translateRemoteMlPredict } from './remote-predict.js';
 
 /**
  * The column ML_PREDICT adds after the model's outputs (a weir extension): `model:v3` for a registry
@@ -37,16 +38,20 @@ export interface MlPredictRel {
   inputCasts: (CastFn | undefined)[];
   fallback?: (inputs: unknown[]) => unknown;
   timeoutMs?: number;
+  /** For a remote model: requests in flight and output order, after the config map's overrides. */
+  remote?: { maxInFlight: number; ordered: boolean };
+  /** Position in the input row of the model's `'ab.key'` column. */
+  keyIndex?: number;
   /** Plan text: `ML_PREDICT(model=[m], args=[a, b], config=[...])`. */
   text: string;
 }
 
-/** Keys of the config map, as Flink 2.1 names them. Ordering and concurrency are fixed in weir (see below). */
+/** Keys of the config map, as Flink 2.1 names them. Concurrency and ordering apply to remote models only. */
 const CONFIG_KEYS: Readonly<Record<string, string>> = {
-  timeout: "per-batch time limit, overrides the model's 'timeout'",
+  timeout: "per-batch (remote: per-request) time limit, overrides the model's 'timeout'",
   async: 'accepted; weir always scores asynchronously, one run() per batch',
-  'max-concurrent-operations': 'accepted; one batch is scored at a time per subtask',
-  'output-mode': "accepted; results are always emitted in input order ('ordered')",
+  'max-concurrent-operations': "remote models: requests in flight per subtask, overrides the model's; onnx: one batch at a time",
+  'output-mode': "remote models: 'ordered' or 'allow_unordered'; onnx: always in input order",
   'output-buffer-capacity': 'accepted; not used',
 };
 
@@ -139,6 +144,7 @@ export function planMlPredict(planner: QueryPlanner, ref: A.TableFunctionRef, ct
   });
 
   let timeoutMs = model.timeoutMs;
+  const remote = model.source.kind === 'remote' ? { maxInFlight: model.source.maxInFlight, ordered: model.source.ordered } : undefined;
   const config = named.get('CONFIG');
   const configText: string[] = [];
   if (config) {
@@ -153,6 +159,8 @@ export function planMlPredict(planner: QueryPlanner, ref: A.TableFunctionRef, ct
         if (ms === undefined || !(ms > 0)) throw planError(source, value.span, `ML_PREDICT config 'timeout' = '${value.value}' is not a duration`, "write it like '50ms' or '2s'");
         timeoutMs = ms;
       }
+      if (remote && key.value === 'max-concurrent-operations') remote.maxInFlight = parseCount(value.value, "ML_PREDICT config 'max-concurrent-operations'", source, value.span, 1);
+      if (remote && key.value === 'output-mode') remote.ordered = parseOrdered('output-mode', value.value, source, value.span);
       configText.push(`${key.value}=${value.value}`);
     }
   }
@@ -174,6 +182,8 @@ export function planMlPredict(planner: QueryPlanner, ref: A.TableFunctionRef, ct
     text: `ML_PREDICT(model=[${model.name}], args=[${args.columns.join(', ')}]${configText.length ? `, config=[${configText.join(', ')}]` : ''})`,
   };
   if (timeoutMs !== undefined) rel.timeoutMs = timeoutMs;
+  if (remote) rel.remote = remote;
+  if (model.abKey !== undefined) rel.keyIndex = abKeyIndex(model, input.fields, source, modelArg.span);
   if (model.fallback) rel.fallback = compileFallback(model, planner.ctx.functions, timeZone);
   return rel;
 }
@@ -183,7 +193,8 @@ export function mlPredictSpec(rel: MlPredictRel): MlPredictSpec {
   const outputs: OutputColumn[] = rel.model.outputs.map((o) => ({ name: o.name, type: typeToString(withNullable(o.type, true)) }));
   const spec: MlPredictSpec = {
     model: rel.model.name,
-    source: rel.model.source,
+    // A remote model is opened by `openScorer` (remote-predict.ts); its `source` only names the server.
+    source: rel.model.source.kind === 'remote' ? { kind: 'path', path: rel.model.source.endpoint } : rel.model.source,
     inputNames: rel.model.inputs.map((c) => c.name),
     inputIndexes: rel.inputIndexes,
     inputCasts: rel.inputCasts,
@@ -191,6 +202,8 @@ export function mlPredictSpec(rel: MlPredictRel): MlPredictSpec {
   };
   if (rel.fallback) spec.fallback = rel.fallback;
   if (rel.timeoutMs !== undefined) spec.timeoutMs = rel.timeoutMs;
+  if (rel.keyIndex !== undefined) spec.keyIndex = rel.keyIndex;
+  if (rel.model.shadowLog !== undefined) spec.shadowLog = rel.model.shadowLog;
   if (rel.model.maxBatchRows !== undefined) spec.maxBatchRows = rel.model.maxBatchRows;
   return spec;
 }
@@ -198,5 +211,9 @@ export function mlPredictSpec(rel: MlPredictRel): MlPredictSpec {
 /** Adds the ML_PREDICT operator after `input` (the planner's physical translation calls this). */
 export function translateMlPredict(input: DataStream<Row>, rel: MlPredictRel): DataStream<Row> {
   const spec = mlPredictSpec(rel);
+  const src = rel.model.source;
+  if (src.kind === 'remote') {
+    return translateRemoteMlPredict(input, spec, { source: src, maxInFlight: rel.remote!.maxInFlight, ordered: rel.remote!.ordered, ...(rel.timeoutMs !== undefined ? { timeoutMs: rel.timeoutMs } : {}) });
+  }
   return input.transform(`ml-predict(${rel.model.name})`, () => new MlPredictOperator(spec));
 }

@@ -8,6 +8,9 @@ import type * as A from '../parser/index.js';
 import { planError, positioned, unsupported } from '../planner/errors.js';
 import { fromDataType, typeToString, withNullable } from '../types/sql-type.js';
 import type { SqlType } from '../types/sql-type.js';
+import type { ModelSource } from '../../ml/predict-operator.js';
+import { REMOTE_MODEL_OPTIONS, REMOTE_PROVIDERS, checkLocalOptions, remoteSource } from './remote-predict.js';
+import type { RemoteSource } from './remote-predict.js';
 
 /** One INPUT or OUTPUT column of a model. */
 export interface ModelColumn {
@@ -16,12 +19,11 @@ export interface ModelColumn {
 }
 
 /** Where the model's ONNX file comes from. */
-export type ModelSource =
-  | { kind: 'path'; path: string }
-  | { kind: 'registry'; dir: string; model: string };
+export type { ModelSource } from '../../ml/predict-operator.js';
 
 /**
- * A model created with `CREATE MODEL`: its schema, where it is loaded from and how rows are scored
+ * A model created with `CREATE MODEL`: its schema, where it is loaded from (or, for a remote provider,
+ * which model server scores it) and how rows are scored
  * when it cannot score them (`fallback`). Loading happens when a job runs, not at `CREATE MODEL`, as
  * in Flink, so a missing file shows up as fallback scores (or a failed job without a fallback).
  */
@@ -29,27 +31,35 @@ export interface ModelDefinition {
   name: string;
   inputs: ModelColumn[];
   outputs: ModelColumn[];
-  source: ModelSource;
+  source: ModelSource | RemoteSource;
   /** SQL expression over the INPUT columns that gives the first OUTPUT column when the model cannot. */
   fallback?: { text: string; expr: A.Expr };
-  /** A batch not scored within this time gets the fallback (or fails the job). */
+  /** A batch (for a remote model: one request) not scored within this time gets the fallback (or fails the job). */
   timeoutMs?: number;
   /** Rows per `session.run()`; default the ONNX core's 4096. */
   maxBatchRows?: number;
+  /** Column of the ML_PREDICT input whose value routes a row in an A/B test (`'ab.key'`). */
+  abKey?: string;
+  /** JSON-lines file the shadow comparisons are appended to (`'shadow.log'`), absolute. */
+  shadowLog?: string;
   options: ReadonlyMap<string, string>;
   ddl: A.CreateModel;
 }
 
 /** The WITH options `CREATE MODEL` understands. */
 export const MODEL_OPTIONS: Readonly<Record<string, string>> = {
-  provider: "'onnx' (required)",
+  provider: "'onnx' (scored in the stream), or 'kserve' / 'tfserving' (a model server over HTTP); required",
   path: 'the .onnx file (relative paths are resolved against the working directory)',
   registry: 'a model registry directory (`weir model register`); with \'model\'',
-  model: 'the registered model name; its production version is scored and promotions are followed',
+  model: "the registered model name (its production version is scored and promotions are followed); for a remote provider the model's name on the server, default the SQL name",
   fallback: 'SQL expression over the INPUT columns giving the first OUTPUT column when the model cannot score a row',
-  timeout: "how long one batch may take, e.g. '50ms' or '2s'",
-  'max-batch-rows': 'rows per onnxruntime run()',
+  timeout: "how long one batch (remote: one request) may take, e.g. '50ms' or '2s'",
+  'max-batch-rows': "rows per onnxruntime run(), or per request to a model server (default '128')",
   task: 'accepted for Flink compatibility (classification, regression, …); not used',
+  'ab.key': "column of the scored table whose hash picks the A/B side of a row (e.g. 'card_id'); default: the INPUT values",
+  'shadow.log': 'JSON-lines file where rows scored by a shadow version are logged beside the production scores',
+  // endpoint, model-version, max-retries, max-concurrent-operations, output-mode and their aliases
+  ...REMOTE_MODEL_OPTIONS,
 };
 
 /** Output column types the ONNX core can convert to the SQL value representation. */
@@ -134,18 +144,28 @@ export function createModel(st: A.CreateModel, catalog: Catalog, functions: Func
   }
   const provider = options.get('provider');
   if (provider === undefined) throw planError(source, st.span, `Model "${name}" has no 'provider' option`, "add 'provider' = 'onnx' to WITH (...)");
-  if (provider.toLowerCase() !== 'onnx') throw planError(source, st.span, `Model "${name}": provider '${provider}' is not supported`, "weir scores ONNX models in the stream: 'provider' = 'onnx'");
+  const kind = provider.toLowerCase();
+  const remote = (REMOTE_PROVIDERS as readonly string[]).includes(kind);
+  if (kind !== 'onnx' && !remote) {
+    throw planError(source, st.span, `Model "${name}": provider '${provider}' is not supported`,
+      `use 'onnx' (scored in the stream) or ${REMOTE_PROVIDERS.map((p) => `'${p}'`).join(' / ')} (a model server)`);
+  }
   const path = options.get('path');
   const registry = options.get('registry');
   const model = options.get('model');
-  let src: ModelSource;
-  if (path !== undefined && registry === undefined && model === undefined) {
-    src = { kind: 'path', path: isAbsolute(path) ? path : resolve(path) };
-  } else if (path === undefined && registry !== undefined && model !== undefined) {
-    src = { kind: 'registry', dir: isAbsolute(registry) ? registry : resolve(registry), model };
+  let src: ModelSource | RemoteSource;
+  const maxRows = options.get('max-batch-rows');
+  let maxBatchRows: number | undefined;
+  if (maxRows !== undefined) {
+    const n = Number(maxRows);
+    if (!Number.isInteger(n) || n < 1) throw planError(source, st.span, `Model "${name}": 'max-batch-rows' must be a positive integer, got '${maxRows}'`);
+    maxBatchRows = n;
+  }
+  if (remote) {
+    src = remoteSource(name, kind as RemoteSource['provider'], options, maxBatchRows, source, st.span);
   } else {
-    throw planError(source, st.span, `Model "${name}" needs either 'path' or both 'registry' and 'model'`,
-      "e.g. 'path' = 'models/fraud.onnx', or 'registry' = '.weir/models', 'model' = 'fraud'");
+    checkLocalOptions(name, options, source, st.span);
+    src = localSource(name, path, registry, model, source, st.span);
   }
   const def: ModelDefinition = { name, inputs, outputs, source: src, options, ddl: st };
   const timeout = options.get('timeout');
@@ -154,12 +174,11 @@ export function createModel(st: A.CreateModel, catalog: Catalog, functions: Func
     if (ms === undefined || !(ms > 0)) throw planError(source, st.span, `Model "${name}": 'timeout' = '${timeout}' is not a duration`, "write it like '50ms' or '2s'");
     def.timeoutMs = ms;
   }
-  const maxRows = options.get('max-batch-rows');
-  if (maxRows !== undefined) {
-    const n = Number(maxRows);
-    if (!Number.isInteger(n) || n < 1) throw planError(source, st.span, `Model "${name}": 'max-batch-rows' must be a positive integer, got '${maxRows}'`);
-    def.maxBatchRows = n;
-  }
+  if (maxBatchRows !== undefined) def.maxBatchRows = maxBatchRows;
+  const abKey = options.get('ab.key');
+  if (abKey !== undefined) def.abKey = abKey;
+  const shadowLog = options.get('shadow.log');
+  if (shadowLog !== undefined) def.shadowLog = isAbsolute(shadowLog) ? shadowLog : resolve(shadowLog);
   const fallback = options.get('fallback');
   if (fallback !== undefined) {
     let expr: A.Expr;
@@ -181,10 +200,28 @@ export function createModel(st: A.CreateModel, catalog: Catalog, functions: Func
   return def;
 }
 
+/** Where an onnx model is loaded from: `'path'`, or `'registry'` and `'model'`. */
+function localSource(name: string, path: string | undefined, registry: string | undefined, model: string | undefined, source: string, span: A.Span): ModelSource {
+  if (path !== undefined && registry === undefined && model === undefined) return { kind: 'path', path: isAbsolute(path) ? path : resolve(path) };
+  if (path === undefined && registry !== undefined && model !== undefined) return { kind: 'registry', dir: isAbsolute(registry) ? registry : resolve(registry), model };
+  throw planError(source, span, `Model "${name}" needs either 'path' or both 'registry' and 'model'`,
+    "e.g. 'path' = 'models/fraud.onnx', or 'registry' = '.weir/models', 'model' = 'fraud'");
+}
+
 /** `DROP MODEL [IF EXISTS] name`. */
 export function dropModel(name: string, catalog: Catalog, ifExists: boolean, source: string, span: A.Span): void {
   const models = modelsOf(catalog);
   if (!models.delete(name) && !ifExists) {
     throw planError(source, span, `Model "${name}" does not exist`, `existing models: ${[...models.keys()].join(', ') || 'none'}`);
   }
+}
+
+/** Where the model's `'ab.key'` column sits in the rows ML_PREDICT scores; a positioned error when it is not there. */
+export function abKeyIndex(def: ModelDefinition, fields: readonly { name: string }[], source: string, span: A.Span): number {
+  const i = fields.findIndex((f) => f.name === def.abKey);
+  if (i < 0) {
+    throw planError(source, span, `Model "${def.name}": 'ab.key' column '${def.abKey}' is not a column of the ML_PREDICT input`,
+      `columns: ${fields.map((f) => f.name).join(', ')}`);
+  }
+  return i;
 }

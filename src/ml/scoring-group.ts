@@ -1,0 +1,58 @@
+import { type Key, hashKey } from '../core/keys.js';
+import type { ScoredRow } from './onnx-model.js';
+
+/** The path of a model call: production, the B side of an A/B test, or the shadow. */
+export type ScoringPath = 'prod' | 'ab' | 'shadow';
+
+/**
+ * One model call over some rows of a batch, settled: `results` when the call returned (one per row,
+ * each ok or a bad row), `error` when it threw or `timedOut`.
+ */
+export interface ScoringGroup {
+  variant: ScoringPath;
+  /** The version as a metric label: `3` for a registry model, the file name for a file. */
+  version: string;
+  /** What `scored_by` says for rows this call scored: `model:v3`, `model:fraud.onnx`. */
+  label: string;
+  /** Indexes of the rows of the batch this call scored. */
+  rows: number[];
+  results?: ScoredRow[];
+  error?: unknown;
+  timedOut: boolean;
+  /** Wall time of the call. */
+  seconds: number;
+}
+
+/** A model call that took longer than its time limit. */
+export class ScoringTimeout extends Error {}
+
+/** `p`, or a rejection with {@link ScoringTimeout} after `ms` (no limit when undefined). */
+export function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return p;
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new ScoringTimeout(`no result within ${ms} ms`)), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e); });
+  });
+}
+
+/** Runs one model call and settles it into a {@link ScoringGroup}; never rejects. */
+export async function runGroup(
+  group: Pick<ScoringGroup, 'variant' | 'version' | 'label' | 'rows'>, call: () => Promise<ScoredRow[]>, timeoutMs: number | undefined,
+): Promise<ScoringGroup> {
+  const t0 = performance.now();
+  try {
+    const results = await withTimeout(call(), timeoutMs);
+    return { ...group, results, timedOut: false, seconds: (performance.now() - t0) / 1000 };
+  } catch (error) {
+    return { ...group, error, timedOut: error instanceof ScoringTimeout, seconds: (performance.now() - t0) / 1000 };
+  }
+}
+
+/**
+ * Where a key falls in [0, 1) for A/B routing: its `hashKey` (the hash that places keys on
+ * subtasks, equal in every process and across restarts) scaled to the unit interval. A key goes to
+ * the B side when its bucket is below the share, so raising the share only moves keys from A to B.
+ */
+export function abBucket(key: Key): number {
+  return hashKey(key) / 0x1_0000_0000;
+}
