@@ -35,6 +35,14 @@ export function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T
   });
 }
 
+/**
+ * Whether a model call failed by running out of time: our own {@link ScoringTimeout}, or an error a
+ * scorer marks with `timedOut: true` (a remote model's request timeout), so both count as timeouts.
+ */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof ScoringTimeout || (typeof error === 'object' && error !== null && (error as { timedOut?: unknown }).timedOut === true);
+}
+
 /** Runs one model call and settles it into a {@link ScoringGroup}; never rejects. */
 export async function runGroup(
   group: Pick<ScoringGroup, 'variant' | 'version' | 'label' | 'rows'>, call: () => Promise<ScoredRow[]>, timeoutMs: number | undefined,
@@ -44,7 +52,7 @@ export async function runGroup(
     const results = await withTimeout(call(), timeoutMs);
     return { ...group, results, timedOut: false, seconds: (performance.now() - t0) / 1000 };
   } catch (error) {
-    return { ...group, error, timedOut: error instanceof ScoringTimeout, seconds: (performance.now() - t0) / 1000 };
+    return { ...group, error, timedOut: isTimeout(error), seconds: (performance.now() - t0) / 1000 };
   }
 }
 

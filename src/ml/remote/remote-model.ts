@@ -93,6 +93,8 @@ class Semaphore {
 
 /** Thrown by a request that ran out of time; `MlPredictOperator` and `scoreRemote` count it as a model error. */
 export class RemoteTimeoutError extends ExternalError {
+  /** Read by the ML_PREDICT operator, which counts the batch as a timeout rather than a model error. */
+  readonly timedOut = true;
   constructor(message: string, origin: string) {
     super(message, { origin, retriable: false, hint: "raise the model's timeout, lower the rows per request, or give it a fallback" });
     this.name = 'RemoteTimeoutError';

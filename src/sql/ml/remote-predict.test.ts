@@ -111,6 +111,8 @@ test('a request past the timeout is scored by the fallback', async () => {
   assert.deepEqual(out.slice(0, 20).map((r) => r.slice(1)), ROWS.slice(0, 20).map(() => [-1, 'fallback']));
   assert.ok(out.slice(20).every((r) => r[2] === 'kserve:m'));
   assert.equal(mlPredictCounters('m').fallback, 20);
+  assert.equal(mlPredictCounters('m').timeouts, 1, 'the timed-out request counts as a timeout, not a model error');
+  assert.equal(mlPredictCounters('m').modelErrors, 0);
 });
 
 test('two-tier scoring in standard SQL: the heavy remote model only for rows whose fast score passes', async () => {
