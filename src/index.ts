@@ -45,3 +45,12 @@ export {
   WindowOperator,
 } from './windows/index.js';
 export type { Window, WindowAssigner, Trigger, TriggerResult, TriggerContext, ProcessWindowFunction, ProcessWindowContext } from './windows/index.js';
+
+// SQL from TypeScript: Flink's TableEnvironment / StreamTableEnvironment (see docs/sql-api.md).
+export { TableEnvironment, StreamTableEnvironment } from './sql/table-environment.js';
+export type {
+  TableEnvironmentOptions, TableResult, ResultColumn, ChangelogRow, RowKind, ScriptRunOptions, DataStreamSchema,
+} from './sql/table-environment.js';
+export { registerConnector } from './connectors/registry.js';
+export type { TableConnector, ConnectorContext, SinkContext, ColumnSchema, OptionSchema, OptionSpec, Row, ChangeRow } from './connectors/registry.js';
+export { SqlParseError, formatSqlError } from './sql/parser/index.js';

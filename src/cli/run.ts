@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { StreamExecutionEnvironment } from '../api/environment.js';
+import { dirname, resolve } from 'node:path';
 import type { EnvironmentOptions } from '../api/environment.js';
-import { UserError } from '../core/errors.js';
-import { parseDuration } from '../core/time.js';
-import type { ChangeRow, Row } from '../connectors/registry.js';
 import { printTarget } from '../connectors/registry.js';
-import { describeSqlError, planScriptAsync } from '../sql/planner/index.js';
+import { describeSqlError } from '../sql/planner/index.js';
 import type { SqlJob } from '../sql/planner/index.js';
-import { formatValue } from '../sql/types/values.js';
+import { startSqlJob, TableEnvironment } from '../sql/table-environment.js';
+import type { TableEnvironmentOptions, TableResult } from '../sql/table-environment.js';
 
 /** Streams `weir run` writes to. */
 export interface RunIO {
@@ -36,9 +33,9 @@ export function substitute(text: string, defines: Record<string, string>): strin
  */
 export async function runCommand(argv: string[], io: RunIO): Promise<number> {
   let file: string | undefined;
-  let parallelism = 1;
+  let parallelism: number | undefined;
   const defines: Record<string, string> = {};
-  const flags: RunFlags = {};
+  const flags: TableEnvironmentOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') { io.stdout.write(USAGE + '\n'); return 0; }
@@ -81,16 +78,8 @@ export async function runCommand(argv: string[], io: RunIO): Promise<number> {
   printTarget.write = (line) => { io.stdout.write(line + '\n'); };
   try {
     // CREATE FUNCTION modules are read relative to the script, as ${SCRIPT_DIR} is.
-    const script = await planScriptAsync(text, { baseDir: dirname(resolve(file)) });
-    const p = Number(script.catalog.config.get('parallelism.default') ?? parallelism);
-    const jobs = script.steps.filter((st) => st.kind !== 'output').length;
-    let jobIndex = 0;
-    for (const step of script.steps) {
-      if (step.kind === 'output') { if (step.text) io.stdout.write(step.text + '\n'); continue; }
-      const settings = jobSettings(script.catalog.config, flags, jobs > 1 ? jobIndex : undefined);
-      jobIndex++;
-      await runJob(step.job, argv.includes('--parallelism') || argv.includes('-p') ? parallelism : p, io, settings);
-    }
+    const tenv = TableEnvironment.create({ ...flags, ...(parallelism !== undefined ? { parallelism } : {}), baseDir: dirname(resolve(file)) });
+    await tenv.executeScript(text, { onResult: (result) => printResult(result, io) });
     return 0;
   } catch (e) {
     io.stderr.write(describeSqlError(e, text) + '\n');
@@ -100,77 +89,22 @@ export async function runCommand(argv: string[], io: RunIO): Promise<number> {
   }
 }
 
-interface RunFlags {
-  checkpointDir?: string;
-  savepoint?: string;
-  stateBackend?: string;
-  metricsPort?: number;
-}
-
-/**
- * Checkpointing, state backend and metrics for one job, from the command line and the script's SET
- * statements (Flink's keys; the command line wins). With several jobs in a script each checkpoints into
- * its own subdirectory, so each resumes on its own.
- */
-function jobSettings(config: Map<string, string>, flags: RunFlags, jobIndex: number | undefined): EnvironmentOptions {
-  const out: EnvironmentOptions = {};
-  const base = flags.checkpointDir ?? config.get('execution.checkpointing.dir') ?? config.get('state.checkpoints.dir');
-  const interval = config.get('execution.checkpointing.interval');
-  const savepoint = flags.savepoint ?? config.get('execution.savepoint.path');
-  if (interval !== undefined && base === undefined) {
-    throw new UserError(`'execution.checkpointing.interval' is set, but there is no checkpoint directory`, {
-      hint: "run with --checkpoint-dir DIR, or SET 'execution.checkpointing.dir' = '...'",
-    });
-  }
-  if (base !== undefined) {
-    const dir = jobIndex === undefined ? base : join(base, `job-${jobIndex}`);
-    out.checkpointing = { intervalMs: interval === undefined ? 1000 : parseDuration(interval), dir, restoreFrom: savepoint };
-  } else if (savepoint !== undefined) {
-    throw new UserError('starting from a savepoint needs a checkpoint directory for the new run', { hint: 'add --checkpoint-dir DIR' });
-  }
-  const backend = (flags.stateBackend ?? config.get('state.backend.type') ?? 'hashmap').toLowerCase();
-  if (backend === 'lmdb' || backend === 'rocksdb') {
-    out.stateBackend = { kind: 'lmdb', dir: join(base ?? join('.weir', 'state'), 'state', String(jobIndex ?? 0)) };
-  } else if (backend !== 'hashmap' && backend !== 'heap') {
-    throw new UserError(`unknown state backend '${backend}'`, { hint: "use 'hashmap' (heap, the default) or 'lmdb' (on disk; 'rocksdb' is read as 'lmdb')" });
-  }
-  if (flags.metricsPort !== undefined) out.metricsPort = flags.metricsPort;
-  return out;
-}
-
-/** Runs one planned SQL job; SELECT rows go to `io.stdout` as changelog rows. SIGINT cancels an unbounded job. */
-export async function runJob(job: SqlJob, parallelism: number, io: RunIO, settings: EnvironmentOptions = {}): Promise<void> {
-  const env = StreamExecutionEnvironment.create({ ...settings, parallelism, name: job.name });
-  // SELECT rows are printed as they come (unbounded queries too), as Flink's changelog rows.
-  job.build(env, {
-    selectSink: (sink) => {
-      const types = sink.fields.map((f) => f.type);
-      return {
-        name: `stdout(${sink.name})`,
-        createWriter: () => ({
-          write(batch) {
-            let text = '';
-            for (const v of batch.values) {
-              const op = sink.updating ? (v as ChangeRow).op : '+I';
-              const row = sink.updating ? (v as ChangeRow).row : (v as Row);
-              text += `${op}[${row.map((x, i) => formatValue(x, types[i]!)).join(', ')}]\n`;
-            }
-            io.stdout.write(text);
-          },
-        }),
-      };
-    },
-  });
-  const handle = env.execute(job.name);
-  const stop = (): void => { void handle.cancel(); };
-  if (!job.bounded) {
+/** Prints a statement's output and waits for its job; SIGINT or SIGTERM cancels an unbounded job. */
+async function printResult(result: TableResult, io: RunIO): Promise<void> {
+  const stop = (): void => { void result.cancel(); };
+  if (!result.bounded) {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   }
   try {
-    await handle.done;
+    await result.print((text) => { io.stdout.write(text); });
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
   }
+}
+
+/** Runs one planned SQL job; SELECT rows go to `io.stdout` as changelog rows. SIGINT cancels an unbounded job. */
+export async function runJob(job: SqlJob, parallelism: number, io: RunIO, settings: EnvironmentOptions = {}): Promise<void> {
+  await printResult(startSqlJob(job, { ...settings, parallelism }), io);
 }
