@@ -54,3 +54,16 @@ export type {
 export { registerConnector } from './connectors/registry.js';
 export type { TableConnector, ConnectorContext, SinkContext, ColumnSchema, OptionSchema, OptionSpec, Row, ChangeRow } from './connectors/registry.js';
 export { SqlParseError, formatSqlError } from './sql/parser/index.js';
+
+// Models in the stream: ONNX in process, remote model servers, the registry (see docs/models.md).
+export { OnnxModel, ModelRegistry, LiveModel, predict } from './ml/index.js';
+export type {
+  OnnxModelOptions, ModelSignature, ScoreMapping, ScoredRow, ModelEntry, ModelVersion, ModelRouting, PromoteOptions,
+  RegisterOptions, LiveModelOptions, PredictOptions, Predicted,
+} from './ml/index.js';
+export { RemoteModel, RemoteTimeoutError, scoreRemote, twoTierScore } from './ml/remote/index.js';
+export type { RemoteModelOptions, ScoreRemoteOptions, Scored, TwoTierOptions, TwoTierScored } from './ml/remote/index.js';
+
+// The online feature store on Redis (see DEVELOPERS.md "The feature store by hand").
+export { redisFeatureSink, FeatureLookup, lookupJoin, RedisFeatureHistory, exportTrainingData } from './features/index.js';
+export type { RedisFeatureSinkOptions, FeatureLookupOptions, LookupJoinOptions, Enriched, ExportOptions, LabelRow } from './features/index.js';
