@@ -5,10 +5,9 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StreamExecutionEnvironment } from '../src/api/environment.js';
 import type { Row } from '../src/connectors/registry.js';
 import { UserError } from '../src/core/errors.js';
@@ -17,20 +16,7 @@ import { RemoteModel, scoreRemote, twoTierScore, twoTierStats } from '../src/ml/
 import { testInputs, testModel, testRows } from '../src/ml/testdata.js';
 import { planScript } from '../src/sql/planner/index.js';
 import { mlPredictCounters, resetMlPredictCounters } from '../src/sql/ml/index.js';
-
-// Compiled to dist/test/, so the repo root is two levels up.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function mlserverUrl(): string {
-  if (process.env.WEIR_MLSERVER_URL) return process.env.WEIR_MLSERVER_URL;
-  try {
-    const m = /^WEIR_MLSERVER_URL=(.+)$/m.exec(readFileSync(join(ROOT, 'test/.services.env'), 'utf8'));
-    if (m) return m[1]!.trim();
-  } catch {
-    // no env file: fall through to the default port of scripts/services
-  }
-  return 'http://127.0.0.1:8090';
-}
+import { mlserverUrl } from './services.js';
 
 const URL_ = mlserverUrl();
 const FEATURES = testInputs().features;

@@ -11,16 +11,30 @@ import { Redis } from 'ioredis';
 /** The repository root (suites run compiled from dist/test/, two levels down). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** `WEIR_REDIS_URL`, else the one `scripts/services start` wrote to test/.services.env, else its default port. */
-export function redisUrl(): string {
-  if (process.env.WEIR_REDIS_URL) return process.env.WEIR_REDIS_URL;
+/**
+ * A variable of `scripts/services env`: from the environment, else from the test/.services.env that
+ * `scripts/services start` wrote, else `fallback` (the script's default).
+ */
+export function serviceVar(name: string, fallback: string): string {
+  const set = process.env[name];
+  if (set) return set;
   try {
-    const m = /^WEIR_REDIS_URL=(.+)$/m.exec(readFileSync(join(ROOT, 'test/.services.env'), 'utf8'));
+    const m = new RegExp(`^${name}=(.+)$`, 'm').exec(readFileSync(join(ROOT, 'test/.services.env'), 'utf8'));
     if (m) return m[1]!.trim();
   } catch {
-    // no env file: fall through to the default port of scripts/services
+    // no env file: fall through to the default of scripts/services
   }
-  return 'redis://127.0.0.1:6390';
+  return fallback;
+}
+
+/** Where the Redis of `scripts/services` listens. */
+export function redisUrl(): string {
+  return serviceVar('WEIR_REDIS_URL', 'redis://127.0.0.1:6390');
+}
+
+/** Where the MLServer (KServe v2) of `scripts/services` listens. */
+export function mlserverUrl(): string {
+  return serviceVar('WEIR_MLSERVER_URL', 'http://127.0.0.1:8090');
 }
 
 /** Starts or stops a server of `scripts/services`; a suite that stops one starts it again in a `finally`. */
