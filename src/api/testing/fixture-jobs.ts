@@ -5,6 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineJob } from '../environment.js';
+import type { StreamExecutionEnvironment } from '../environment.js';
+import type { DataStream } from '../datastream.js';
 import { WatermarkStrategies } from '../../runtime/watermarks.js';
 import { fromGenerator } from '../../runtime/source.js';
 import { sinkTo } from '../../runtime/sink.js';
@@ -66,17 +68,21 @@ export const slowSink = defineJob(import.meta.url, 'slowSink', (env, args: { n: 
     .sinkTo(sinkTo<number>('slow', () => new Promise((r) => setTimeout(r, args.delayMs))));
 });
 
+/** Numbers 0..n-1 through a keyed exchange into an operator named `explode` that throws on 777. */
+function explodeAt777(env: StreamExecutionEnvironment, n: number): DataStream<number> {
+  return env
+    .fromGenerator(n, (i) => i)
+    .keyBy((i) => i % 7)
+    .map((i) => {
+      if (i === 777) throw new Error('boom at 777');
+      return i;
+    })
+    .name('explode');
+}
+
 /** An operator that throws on one record. */
 export const failing = defineJob(import.meta.url, 'failing', (env, args: { n: number }) => {
-  env
-    .fromGenerator(args.n, (n) => n)
-    .keyBy((n) => n % 7)
-    .map((n) => {
-      if (n === 777) throw new Error('boom at 777');
-      return n;
-    })
-    .name('explode')
-    .collect('out');
+  explodeAt777(env, args.n).collect('out');
 });
 
 /** `clickCounts` with checkpoints, for checkpointing across worker threads. */
@@ -98,19 +104,11 @@ export const clickCountsCheckpointed = defineJob(import.meta.url, 'clickCountsCh
  * see that a failed job still closes every sink subtask, also on worker threads.
  */
 export const failingWithMarkedSink = defineJob(import.meta.url, 'failingWithMarkedSink', (env, args: { n: number; dir: string }) => {
-  env
-    .fromGenerator(args.n, (n) => n)
-    .keyBy((n) => n % 7)
-    .map((n) => {
-      if (n === 777) throw new Error('boom at 777');
-      return n;
-    })
-    .name('explode')
-    .sinkTo({
-      name: 'marked',
-      createWriter: (ctx) => ({
-        write: () => {},
-        close: () => writeFileSync(join(args.dir, `closed-${ctx.subtaskIndex}`), ''),
-      }),
-    });
+  explodeAt777(env, args.n).sinkTo({
+    name: 'marked',
+    createWriter: (ctx) => ({
+      write: () => {},
+      close: () => writeFileSync(join(args.dir, `closed-${ctx.subtaskIndex}`), ''),
+    }),
+  });
 });
