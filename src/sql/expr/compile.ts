@@ -39,6 +39,8 @@ export interface CompileOptions {
   timeZone?: string;
   /** Clock for CURRENT_TIMESTAMP and friends; default `Date.now`. */
   now?: () => number;
+  /** Generate one function per expression where possible (default true); false keeps the closure tree (tests compare both). */
+  fuse?: boolean;
 }
 
 interface Node {
@@ -47,6 +49,12 @@ interface Node {
   isConstant: boolean;
   /** Whether folding is allowed (no RAND/NOW below). */
   deterministic: boolean;
+  /**
+   * The node as JS source over `row` (same value and NULL handling as `ev`), for the operators whose
+   * per-row cost is mostly the calls between closures: columns, comparisons, AND/OR, arithmetic. A tree
+   * of such nodes becomes one generated function (see `fused`); other nodes are called as closures.
+   */
+  src?: string;
 }
 
 const span = (e: A.Expr): A.Span => e.span;
@@ -67,8 +75,42 @@ const isBoolish = (t: SqlType): boolean => t.kind === 'BOOLEAN' || isNullType(t)
 class Compiler {
   readonly ctx: EvalContext;
 
+  /** Closures and values the generated source refers to as `$[k]`. */
+  readonly captures: unknown[] = [];
+  private temps = 0;
+
   constructor(readonly scope: Scope, readonly catalog: FunctionCatalog, options: CompileOptions) {
     this.ctx = { timeZone: options.timeZone ?? 'UTC', now: options.now ?? Date.now };
+  }
+
+  /** A fresh temporary of the generated function, to hold an operand tested for NULL before use. */
+  temp(): string {
+    return `t${this.temps++}`;
+  }
+
+  /** JS source for a child: its own source, a literal for a primitive constant, else a call of its closure. */
+  srcOf(n: Node): string {
+    if (n.src !== undefined) return n.src;
+    if (n.isConstant) {
+      const v = n.ev([]);
+      if (v === null || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+      if (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)) return `(${String(v)})`;
+    }
+    this.captures.push(n.ev);
+    return `$[${this.captures.length - 1}](row)`;
+  }
+
+  /** `(x = A) === null ? null : (y = B) === null ? null : <both(x, y)>`: a strict binary operator as source. */
+  strictSrc(l: Node, r: Node, both: (x: string, y: string) => string): string {
+    const x = this.temp();
+    const y = this.temp();
+    return `((${x} = ${this.srcOf(l)}) === null ? null : (${y} = ${this.srcOf(r)}) === null ? null : ${both(x, y)})`;
+  }
+
+  /** Gives a computed (not folded) node its source form. */
+  withSrc(n: Node, src: string): Node {
+    if (!n.isConstant) n.src = src;
+    return n;
   }
 
   /** Folds a node whose inputs are all constant and deterministic; a throwing fold is left to run time. */
@@ -107,7 +149,7 @@ class Compiler {
     const computed = this.scope.lookupComputed(e);
     if (computed) {
       const i = computed.index;
-      return { type: computed.type, ev: (r) => r[i], isConstant: false, deterministic: true };
+      return { type: computed.type, ev: (r) => r[i], isConstant: false, deterministic: true, src: `row[${i}]` };
     }
     switch (e.kind) {
       case 'NumberLiteral': return this.numberLiteral(e);
@@ -241,7 +283,7 @@ class Compiler {
   identifier(e: A.Identifier): Node {
     const col = this.scope.resolve(e.parts, e.span);
     const i = col.index;
-    let n: Node = { type: col.type, ev: (r) => r[i], isConstant: false, deterministic: true };
+    let n: Node = { type: col.type, ev: (r) => r[i], isConstant: false, deterministic: true, src: `row[${i}]` };
     for (const f of e.parts.slice(col.consumed)) n = this.fieldAccess(n, f, e);
     return n;
   }
@@ -282,22 +324,24 @@ class Compiler {
     const a = l.ev;
     const b = r.ev;
     const type = T.boolean(l.type.nullable || r.type.nullable);
+    const x = this.temp();
+    const y = this.temp();
     if (e.op === 'AND') {
-      return this.node(type, (row) => {
+      return this.withSrc(this.node(type, (row) => {
         const x = a(row);
         if (x === false) return false;
         const y = b(row);
         if (y === false) return false;
         return x === null || y === null ? null : true;
-      }, [l, r]);
+      }, [l, r]), `((${x} = ${this.srcOf(l)}) === false ? false : (${y} = ${this.srcOf(r)}) === false ? false : ${x} === null || ${y} === null ? null : true)`);
     }
-    return this.node(type, (row) => {
+    return this.withSrc(this.node(type, (row) => {
       const x = a(row);
       if (x === true) return true;
       const y = b(row);
       if (y === true) return true;
       return x === null || y === null ? null : false;
-    }, [l, r]);
+    }, [l, r]), `((${x} = ${this.srcOf(l)}) === true ? true : (${y} = ${this.srcOf(r)}) === true ? true : ${x} === null || ${y} === null ? null : false)`);
   }
 
   /** Brings two operands to a type they can be compared in, or throws Flink's "Cannot apply". */
@@ -340,7 +384,8 @@ class Compiler {
         case '<=': ev = (row) => { const x = a(row) as number; if (x === null) return null; const y = b(row) as number; return y === null ? null : x <= y; }; break;
         case '>=': ev = (row) => { const x = a(row) as number; if (x === null) return null; const y = b(row) as number; return y === null ? null : x >= y; }; break;
       }
-      return this.node(type, ev, [l, r]);
+      const js = op === '=' ? '===' : op === '<>' ? '!==' : op;
+      return this.withSrc(this.node(type, ev, [l, r]), this.strictSrc(l, r, (x, y) => `${x} ${js} ${y}`));
     }
     const test: (c: number) => boolean = op === '<' ? (c) => c < 0 : op === '>' ? (c) => c > 0 : op === '<=' ? (c) => c <= 0 : (c) => c >= 0;
     const ev: Evaluator = op === '=' || op === '<>'
@@ -439,8 +484,10 @@ class Compiler {
 
     if (type.kind === 'DECIMAL') return this.decimalOp(op, l, r, type);
     if (type.kind === 'DOUBLE' || type.kind === 'FLOAT') {
-      const a = this.coerce(l, type).ev;
-      const b = this.coerce(r, type).ev;
+      const lc = this.coerce(l, type);
+      const rc = this.coerce(r, type);
+      const a = lc.ev;
+      const b = rc.ev;
       const fr = type.kind === 'FLOAT' ? Math.fround : undefined;
       let f: (x: number, y: number) => number;
       switch (op) {
@@ -450,10 +497,11 @@ class Compiler {
         case '/': f = (x, y) => x / y; break;
         case '%': f = (x, y) => x % y; break;
       }
-      return this.node(type, fr
+      const n = this.node(type, fr
         ? (row) => { const x = a(row); if (x === null) return null; const y = b(row); return y === null ? null : fr(f(x as number, y as number)); }
         : (row) => { const x = a(row); if (x === null) return null; const y = b(row); return y === null ? null : f(x as number, y as number); },
       [l, r]);
+      return fr ? n : this.withSrc(n, this.strictSrc(lc, rc, (x, y) => `${x} ${op} ${y}`));
     }
     // Integer arithmetic: operands are plain numbers; wrap like Java at the result width.
     const a = l.ev;
@@ -482,7 +530,8 @@ class Compiler {
         return (x as number) % (y as number);
       }; break;
     }
-    return this.node(type, ev, [l, r]);
+    const n = this.node(type, ev, [l, r]);
+    return big && (op === '+' || op === '-' || op === '*') ? this.withSrc(n, this.strictSrc(l, r, (x, y) => `${x} ${op} ${y}`)) : n;
   }
 
   decimalOp(op: '+' | '-' | '*' | '/' | '%', l: Node, r: Node, type: SqlType): Node {
@@ -1265,8 +1314,22 @@ function simpleLike(pattern: string): ((s: string) => boolean) | undefined {
   return (s) => s === body;
 }
 
-function toCompiled(n: Node, e: A.Expr): CompiledExpr {
-  return { type: n.type, eval: n.ev, isConstant: n.isConstant, text: unparse(e) };
+function toCompiled(n: Node, e: A.Expr, compiler: Compiler): CompiledExpr {
+  return { type: n.type, eval: fused(n, compiler), isConstant: n.isConstant, text: unparse(e) };
+}
+
+/**
+ * The node's evaluator as one generated function when it has a source form: the closures of a tree
+ * each call the next through a call site shared by every expression of that kind, which the JIT cannot
+ * inline, where the generated function is straight-line code of its own (Flink generates Java for its
+ * expressions for the same reason). The source holds row indexes, operators, temporaries and literals
+ * (JSON-quoted), and reaches everything else through `$`.
+ */
+function fused(n: Node, compiler: Compiler): Evaluator {
+  if (n.src === undefined || n.isConstant || !n.src.includes('(')) return n.ev;
+  const temps = [...new Set(n.src.match(/\bt\d+\b/g) ?? [])];
+  const body = `return function expr(row) {${temps.length > 0 ? ` let ${temps.join(', ')};` : ''} return ${n.src}; };`;
+  return new Function('$', body)(compiler.captures) as Evaluator;
 }
 
 /**
@@ -1281,7 +1344,9 @@ function toCompiled(n: Node, e: A.Expr): CompiledExpr {
  * c.eval([20]) // 41; typeToString(c.type) === 'INT'
  */
 export function compileExpr(expr: A.Expr, scope: Scope, catalog: FunctionCatalog, options: CompileOptions = {}): CompiledExpr {
-  return toCompiled(new Compiler(scope, catalog, options).compile(expr), expr);
+  const compiler = new Compiler(scope, catalog, options);
+  const n = compiler.compile(expr);
+  return options.fuse === false ? { type: n.type, eval: n.ev, isConstant: n.isConstant, text: unparse(expr) } : toCompiled(n, expr, compiler);
 }
 
 /**

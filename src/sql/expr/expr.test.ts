@@ -359,3 +359,30 @@ test('hot-path evaluation over many rows is fast and allocation-light', () => {
   assert.equal(sum, 2 * 20_000 * 4.5 + (20_000 * 19_999) / 2);
   assert.ok(ms < 500, `20k rows took ${ms} ms`);
 });
+
+test('generated expressions give what the closure tree gives, NULLs and errors included', () => {
+  const exprs = [
+    'n > 1 AND i > 5', 'n > 1 OR i > 5', 'i > 5 AND n > 1', 'i < 5 OR n < 1', 'NOT (n = 1) OR i <> 7', 'b AND n IS NULL',
+    'i * 2 + big', 'big - 3 > i', 'x / i', 'x - n', 'x * 2 <= 5.0', "s = 'Hello World' AND NOT b", 'i / n', 'MOD(big, 3) = 1 OR x >= 2.5',
+    "ts - INTERVAL '4' SECOND", 'd > 10 AND i >= 7', 'CASE WHEN i > 3 AND n IS NULL THEN big + 1 ELSE big - 1 END',
+  ];
+  const rows: unknown[][] = [
+    ROW,
+    [null, null, null, null, null, TS, null, 1, null, null, 2],
+    [3, 0, 'x', Decimal.parse('1.00'), 0, TS, false, 9007199254740000, ['Oslo', 1], [], 3],
+    [9, 1, 'Hello World', Decimal.parse('99.99'), -1.5, TS + 1, true, -4, ['Rome', 2], [1], 4],
+  ];
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      return f();
+    } catch (e) {
+      return `throws ${(e as Error).message}`;
+    }
+  };
+  for (const sql of exprs) {
+    const fused = compileExpr(parseExpression(sql), scope, catalog);
+    const tree = compileExpr(parseExpression(sql), scope, catalog, { fuse: false });
+    if (!sql.startsWith('CASE') && / (AND|OR) |[<>]/.test(sql)) assert.equal(fused.eval.name, 'expr', `${sql}: expected one generated function`);
+    for (const row of rows) assert.deepEqual(outcome(() => fused.eval(row)), outcome(() => tree.eval(row)), `${sql} on ${JSON.stringify(row)}`);
+  }
+});

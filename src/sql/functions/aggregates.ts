@@ -52,12 +52,14 @@ function sumLike(name: string, zeroWhenEmpty: boolean): AggregateFunction {
       return {
         resultType,
         create: () => ({ sum: ops.zero, count: 0 }),
-        add(acc, [v]) {
+        add(acc, args) {
+          const v = args[0];
           if (v === null || v === undefined) return;
           acc.sum = ops.add(acc.sum, v);
           acc.count++;
         },
-        retract(acc, [v]) {
+        retract(acc, args) {
+          const v = args[0];
           if (v === null || v === undefined) return;
           acc.sum = ops.sub(acc.sum, v);
           acc.count--;
@@ -78,7 +80,7 @@ const COUNT: AggregateFunction = {
   create(): Accumulator<{ n: number }> {
     // COUNT(*) arrives with no arguments; COUNT(a, b) counts rows where all are non-null.
     const counts = (args: unknown[]): boolean => {
-      for (const a of args) if (a === null || a === undefined) return false;
+      for (let i = 0; i < args.length; i++) if (args[i] === null || args[i] === undefined) return false;
       return true;
     };
     return {
@@ -105,12 +107,14 @@ const AVG: AggregateFunction = {
     return {
       resultType,
       create: () => ({ sum: ops.zero, count: 0 }),
-      add(acc, [v]) {
+      add(acc, args) {
+        const v = args[0];
         if (v === null || v === undefined) return;
         acc.sum = ops.add(acc.sum, v);
         acc.count++;
       },
-      retract(acc, [v]) {
+      retract(acc, args) {
+        const v = args[0];
         if (v === null || v === undefined) return;
         acc.sum = ops.sub(acc.sum, v);
         acc.count--;
@@ -147,7 +151,8 @@ function minMax(name: 'MIN' | 'MAX'): AggregateFunction {
       const acc: Accumulator<MinMaxAcc> = {
         resultType,
         create: () => (options?.retraction ? { value: null, counts: new Map() } : { value: null }),
-        add(a, [v]) {
+        add(a, args) {
+          const v = args[0];
           if (v === null || v === undefined) return;
           if (a.value === null || better(v, a.value)) a.value = v;
           if (a.counts) {
@@ -170,7 +175,8 @@ function minMax(name: 'MIN' | 'MAX'): AggregateFunction {
         result: (a) => a.value,
       };
       if (options?.retraction) {
-        acc.retract = (a, [v]) => {
+        acc.retract = (a, args) => {
+          const v = args[0];
           if (v === null || v === undefined || !a.counts) return;
           const k = valueKey(v);
           const e = a.counts.get(k);
@@ -202,7 +208,8 @@ function firstLast(name: 'FIRST_VALUE' | 'LAST_VALUE'): AggregateFunction {
         return {
           resultType,
           create: () => ({ value: null, set: false }),
-          add(a: any, [v]) {
+          add(a: any, args) {
+            const v = args[0];
             if (v === null || v === undefined) return;
             if (!first || !a.set) { a.value = v; a.set = true; }
           },
@@ -216,8 +223,9 @@ function firstLast(name: 'FIRST_VALUE' | 'LAST_VALUE'): AggregateFunction {
       return {
         resultType,
         create: () => ({ values: [] }),
-        add(a: any, [v]) { if (v !== null && v !== undefined) a.values.push(v); },
-        retract(a: any, [v]) {
+        add(a: any, args) { const v = args[0]; if (v !== null && v !== undefined) a.values.push(v); },
+        retract(a: any, args) {
+          const v = args[0];
           if (v === null || v === undefined) return;
           const k = valueKey(v);
           const i = (a.values as unknown[]).findIndex((x) => valueKey(x) === k);
@@ -240,12 +248,15 @@ const LISTAGG: AggregateFunction = {
     return {
       resultType,
       create: () => ({ values: [], sep: ',' }),
-      add(a, [v, sep]) {
+      add(a, args) {
+        const v = args[0];
+        const sep = args[1];
         if (v === null || v === undefined) return;
         a.values.push(v as string);
         if (typeof sep === 'string') a.sep = sep;
       },
-      retract(a, [v]) {
+      retract(a, args) {
+        const v = args[0];
         if (v === null || v === undefined) return;
         const i = a.values.indexOf(v as string);
         if (i >= 0) a.values.splice(i, 1);
@@ -269,12 +280,14 @@ function variance(name: string, sample: boolean, sqrt: boolean): AggregateFuncti
       return {
         resultType,
         create: () => ({ n: 0, sum: 0, sumSq: 0 }),
-        add(a, [v]) {
+        add(a, args) {
+          const v = args[0];
           if (v === null || v === undefined) return;
           const x = toNum(v);
           a.n++; a.sum += x; a.sumSq += x * x;
         },
-        retract(a, [v]) {
+        retract(a, args) {
+          const v = args[0];
           if (v === null || v === undefined) return;
           const x = toNum(v);
           a.n--; a.sum -= x; a.sumSq -= x * x;
@@ -306,8 +319,8 @@ function boolAgg(name: 'BOOL_AND' | 'BOOL_OR'): AggregateFunction {
       return {
         resultType,
         create: () => ({ t: 0, f: 0 }),
-        add(a, [v]) { if (v === true) a.t++; else if (v === false) a.f++; },
-        retract(a, [v]) { if (v === true) a.t--; else if (v === false) a.f--; },
+        add(a, args) { const v = args[0]; if (v === true) a.t++; else if (v === false) a.f++; },
+        retract(a, args) { const v = args[0]; if (v === true) a.t--; else if (v === false) a.f--; },
         merge(a, o) { a.t += o.t; a.f += o.f; },
         result: (a) => (a.t + a.f === 0 ? null : and ? a.f === 0 : a.t > 0),
       };
@@ -322,8 +335,9 @@ const COLLECT: AggregateFunction = {
     return {
       resultType,
       create: () => ({ values: [] }),
-      add(a, [v]) { if (v !== null && v !== undefined) a.values.push(v); },
-      retract(a, [v]) {
+      add(a, args) { const v = args[0]; if (v !== null && v !== undefined) a.values.push(v); },
+      retract(a, args) {
+        const v = args[0];
         const k = valueKey(v);
         const i = a.values.findIndex((x) => valueKey(x) === k);
         if (i >= 0) a.values.splice(i, 1);
@@ -344,8 +358,9 @@ const JSON_ARRAYAGG: AggregateFunction = {
     return {
       resultType,
       create: () => ({ values: [] }),
-      add(a, [v]) { if (v !== null && v !== undefined) a.values.push(toJsonValue(v, t)); else if (keepNull) a.values.push(null); },
-      retract(a, [v]) {
+      add(a, args) { const v = args[0]; if (v !== null && v !== undefined) a.values.push(toJsonValue(v, t)); else if (keepNull) a.values.push(null); },
+      retract(a, args) {
+        const v = args[0];
         const j = v === null || v === undefined ? null : toJsonValue(v, t);
         const k = JSON.stringify(j);
         const i = a.values.findIndex((x) => JSON.stringify(x) === k);
@@ -370,11 +385,13 @@ const JSON_OBJECTAGG: AggregateFunction = {
     return {
       resultType,
       create: () => ({ entries: new Map() }),
-      add(a, [k, v]) {
+      add(a, args) {
+        const k = args[0];
+        const v = args[1];
         if (k === null || k === undefined) return;
         if (v === null || v === undefined) { if (!absent) a.entries.set(k as string, null); } else a.entries.set(k as string, toJsonValue(v, t));
       },
-      retract(a, [k]) { if (typeof k === 'string') a.entries.delete(k); },
+      retract(a, args) { const k = args[0]; if (typeof k === 'string') a.entries.delete(k); },
       merge(a, o) { for (const [k, v] of o.entries) a.entries.set(k, v); },
       result: (a) => JSON.stringify(Object.fromEntries(a.entries)),
     };

@@ -25,11 +25,18 @@ import { TemporalJoinOperator } from '../runtime/temporal-join.js';
 import { watermarkAssigner } from '../runtime/watermark-assigner.js';
 import { windowAggregateFunction, windowResultFunction } from '../runtime/window-aggregate.js';
 import type { CalcRel, PlannedExpr, Rel, WindowDef } from './logical.js';
+import type { Expr as AExpr } from '../parser/index.js';
 import { translateMlPredict } from '../ml/ml-predict.js'; // ML_PREDICT hook
 import { translateLookupJoin } from './lookup-join.js'; // lookup join hook
 import { translateCorrelate } from './correlate.js'; // LATERAL TABLE hook
 
 type SqlStream = DataStream<Row | ChangeRow>;
+
+/** Types whose values are JS primitives, so a single key of the type is its own key value (see `keyValue`). */
+const PLAIN_KEY_KINDS: ReadonlySet<string> = new Set([
+  'BOOLEAN', 'TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'CHAR', 'VARCHAR',
+  'DATE', 'TIME', 'TIMESTAMP', 'TIMESTAMP_LTZ', 'INTERVAL_DT', 'INTERVAL_YM',
+]);
 
 /** A key of SQL values: primitives as they are, DECIMAL and other objects by their canonical text. */
 function keyValue(v: unknown): Key {
@@ -37,6 +44,19 @@ function keyValue(v: unknown): Key {
   const t = typeof v;
   if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') return v as Key;
   return valueKey(v);
+}
+
+/**
+ * The key of one plain column (a primitive type, see `PLAIN_KEY_KINDS`) read in place: the keyed
+ * exchange calls it once per row, and `keyValue` of the column's closure gives the same value.
+ */
+function plainKeySelector(keys: readonly PlannedExpr[]): ((row: Row) => Key) | undefined {
+  const c = keys.length === 1 ? keys[0]!.column : undefined;
+  if (c === undefined || !PLAIN_KEY_KINDS.has(keys[0]!.compiled.type.kind)) return undefined;
+  return (row) => {
+    const v = row[c];
+    return v === undefined ? null : v as Key;
+  };
 }
 
 function keySelector(keys: readonly RowFn[]): (row: Row) => Key | Key[] {
@@ -90,6 +110,14 @@ export function windowsOf(w: WindowDef, ts: number): [number, number][] {
 
 const fns = (ps: readonly PlannedExpr[]): RowFn[] => ps.map((p) => p.compiled.eval);
 
+/** Whether a WATERMARK expression is `rowtime` or `rowtime ± INTERVAL literal`: it never decreases as the rowtime grows. */
+function isMonotoneWatermark(e: AExpr | undefined, rowtime: string): boolean {
+  const isRowtime = (x: AExpr): boolean => x.kind === 'Identifier' && x.parts.length === 1 && x.parts[0] === rowtime;
+  if (!e) return false;
+  if (isRowtime(e)) return true;
+  return e.kind === 'Binary' && (e.op === '-' || e.op === '+') && isRowtime(e.left) && e.right.kind === 'IntervalLiteral';
+}
+
 /** A Calc without filter whose projection is `[row[0], row[1], …]` of all input columns: rows pass unchanged. */
 function isIdentityCalc(c: CalcRel): boolean {
   if (c.filter || !c.projects || c.projects.length !== c.input.fields.length) return false;
@@ -126,7 +154,8 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       }
       if (rel.rowtime) {
         const { index, watermark } = rel.rowtime;
-        s = (s as DataStream<Row>).transform(`watermark(${t.name})`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval)) as SqlStream;
+        const monotone = isMonotoneWatermark(t.watermark?.expr, rel.fields[index]!.name);
+        s = (s as DataStream<Row>).transform(`watermark(${t.name})`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval, monotone)) as SqlStream;
       }
       return s;
     }
@@ -169,14 +198,15 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
     case 'WindowAggregate': {
       const input = translate(env, rel.input) as DataStream<Row>;
       const keyFns = fns(rel.keys);
-      const aggs = new AggregateSet(rel.calls, keyFns);
-      const selector = keySelector(keyFns);
+      const keyIsValue = rel.keys.length === 1 && PLAIN_KEY_KINDS.has(rel.keys[0]!.compiled.type.kind);
+      const aggs = new AggregateSet(rel.calls, keyFns, !keyIsValue);
+      const selector = plainKeySelector(rel.keys) ?? keySelector(keyFns);
       const assigner = assignerFor(rel.window);
       const name = `window-aggregate(${rel.window.kind})`;
       return input.keyBy(selector).keyedTransform(name, () => new WindowOperator<Row, Row, any, TimeWindow>({
         assigner, name, keySelector: selector,
         aggregate: windowAggregateFunction(aggs),
-        process: windowResultFunction(aggs, true),
+        process: windowResultFunction(aggs, true, keyIsValue),
       })) as SqlStream;
     }
     case 'Join': {
@@ -255,7 +285,7 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       const input = translate(env, rel.input);
       const keyFns = fns(rel.keys);
       const aggs = new AggregateSet(rel.calls, keyFns);
-      const sel = keySelector(keyFns);
+      const sel = plainKeySelector(rel.keys) ?? keySelector(keyFns);
       const changelog = rel.input.updating;
       const selector = changelog ? (v: Row | ChangeRow) => sel((v as ChangeRow).row) : (v: Row | ChangeRow) => sel(v as Row);
       return input.keyBy(selector).keyedTransform('group-aggregate', () => new GroupAggregateOperator(aggs, changelog)) as SqlStream;

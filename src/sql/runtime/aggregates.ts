@@ -67,7 +67,12 @@ export class AggregateSet {
   /** Takes a row back (updating inputs). */
   readonly retract: (acc: GroupAcc, row: Row) => void;
 
-  constructor(readonly calls: readonly AggCall[], private readonly keyFns: readonly RowFn[]) {
+  /**
+   * `storeKeys` false leaves `GroupAcc.keys` null: for window aggregates whose single key is a plain JS
+   * value, the window operator's key is that value, and one array less per key and window is less for
+   * the garbage collector to copy while windows are open.
+   */
+  constructor(readonly calls: readonly AggCall[], private readonly keyFns: readonly RowFn[], private readonly storeKeys = true) {
     this.args = calls.map((c) => argsOf(c.args, c.distinct));
     this.anyDistinct = calls.some((c) => c.distinct);
     this.noneSeen = calls.map(() => null);
@@ -89,7 +94,7 @@ export class AggregateSet {
       return `${fill} a${i}.${method}(st[${i}], s${i});`;
     });
     const setup = this.calls.map((c, i) => `const a${i} = calls[${i}].accumulator; const s${i} = new Array(${c.args.length}).fill(null);`).join('\n');
-    const head = method === 'add' ? 'if (acc.keys === null) acc.keys = keysOf(row);\nacc.count++;' : 'acc.count--;';
+    const head = method === 'retract' ? 'acc.count--;' : this.storeKeys ? 'if (acc.keys === null) acc.keys = keysOf(row);\nacc.count++;' : 'acc.count++;';
     const body = `${setup}\nreturn function ${method}Row(acc, row) {\n${head}\nconst st = acc.accs;\n${lines.join('\n')}\n};`;
     const f = this.calls.map((c) => c.args);
     return new Function('calls', 'f', 'keysOf', 'NO_ARGS', body)(this.calls, f, (row: Row) => this.keysOf(row), NO_ARGS) as (acc: GroupAcc, row: Row) => void;
@@ -116,7 +121,7 @@ export class AggregateSet {
   }
 
   private addRow(acc: GroupAcc, row: Row): void {
-    if (acc.keys === null) acc.keys = this.keysOf(row);
+    if (acc.keys === null && this.storeKeys) acc.keys = this.keysOf(row);
     acc.count++;
     const calls = this.calls;
     for (let i = 0; i < calls.length; i++) {

@@ -10,11 +10,14 @@ import type { RowFn } from './calc.js';
  * `WATERMARK FOR` expression (the highest value seen). A watermark goes out right after the row that
  * advanced it, as Flink does with `pipeline.auto-watermark-interval = 0`, so which rows count as late
  * does not depend on how rows were batched (the watermark is held back inside a batch until a row at
- * or below it arrives, which gives the same answer with fewer batches).
+ * or below it arrives, which gives the same answer with fewer batches). `monotone` says the watermark
+ * expression never decreases as the rowtime grows (`rowtime - INTERVAL …`), so it is evaluated only on
+ * rows that raise the highest rowtime seen.
  */
-export function watermarkAssigner(table: string, rowtimeIndex: number, rowtimeColumn: string, watermark: RowFn): StreamOperator<Row, Row> {
+export function watermarkAssigner(table: string, rowtimeIndex: number, rowtimeColumn: string, watermark: RowFn, monotone = false): StreamOperator<Row, Row> {
   let pending = MIN_WATERMARK;
   let emitted = MIN_WATERMARK;
+  let maxTime = Number.NEGATIVE_INFINITY;
   return {
     name: `watermark(${table})`,
     generatesWatermarks: true,
@@ -41,6 +44,12 @@ export function watermarkAssigner(table: string, rowtimeIndex: number, rowtimeCo
           out.emitWatermark(pending);
         }
         timestamps[i] = t as number;
+        if (monotone) {
+          // The watermark grows with the rowtime: only a new highest rowtime can raise it. Skipping the
+          // others saves evaluating the expression (and boxing its result) for most rows.
+          if ((t as number) <= maxTime) continue;
+          maxTime = t as number;
+        }
         const wm = watermark(row);
         if (typeof wm === 'number' && wm > pending) pending = wm;
       }

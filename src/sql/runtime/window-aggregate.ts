@@ -16,14 +16,17 @@ export function windowAggregateFunction(aggs: AggregateSet): AggregateFunction<R
   };
 }
 
-/** Emits `[keys…, window_start, window_end, window_time, results…]` for a fired window. */
-export function windowResultFunction(aggs: AggregateSet, withWindowTime: boolean): ProcessWindowFunction<GroupAcc, Row, any, TimeWindow> {
+/**
+ * Emits `[keys…, window_start, window_end, window_time, results…]` for a fired window. With `keyIsValue`
+ * the single grouping key is the window operator's key itself (the accumulators do not keep it).
+ */
+export function windowResultFunction(aggs: AggregateSet, withWindowTime: boolean, keyIsValue = false): ProcessWindowFunction<GroupAcc, Row, any, TimeWindow> {
   return {
-    process(_key, ctx, elements, out) {
+    process(key, ctx, elements, out) {
       const acc = elements[0]!;
       const w = ctx.window;
       const props = withWindowTime ? [w.start, w.end, w.end - 1] : [w.start, w.end];
-      out.collect(aggs.resultRow(acc, acc.keys ?? NO_KEYS, props));
+      out.collect(aggs.resultRow(acc, keyIsValue ? [key] : acc.keys ?? NO_KEYS, props));
     },
   };
 }
