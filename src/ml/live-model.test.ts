@@ -126,6 +126,14 @@ describe('LiveModel', () => {
       shadow.results!.forEach((r, i) => assert.ok(r.ok && Math.abs((r.output.score as number) - expected[2]![i]!) < 1e-6));
       // Without keys every row goes to production.
       assert.deepEqual((await live.scoreRouted(rows.slice(0, 10), mapping)).map((g) => g.variant), ['prod', 'shadow']);
+      // Positional rows take the same paths and get the same scores, column by column.
+      const { features } = testInputs();
+      const positional = await live.scoreRoutedBatch({ rows: rows.map((r) => features.map((f) => r[f])), indexes: features.map((_, i) => i) }, mapping, { key: (i) => keys[i] });
+      assert.deepEqual(positional.map((g) => [g.variant, g.label, g.rows]), groups.map((g) => [g.variant, g.label, g.rows]));
+      positional.forEach((g, n) => {
+        assert.equal(g.results!.errors, undefined);
+        assert.deepEqual(g.results!.columns[0], groups[n]!.results!.map((r) => (r.ok ? r.output.score : undefined)));
+      });
 
       // A batch that started before the B side was promoted finishes on the versions it started with.
       const inflight = live.scoreRouted(rows, mapping, { key: (i) => keys[i] });

@@ -1,8 +1,8 @@
 import { WeirError, errorMessage } from '../core/errors.js';
 import { type Key, normalizeKey } from '../core/keys.js';
 import type { ModelRegistry, ModelRouting, ModelVersion, ModelWatch } from './model-registry.js';
-import type { OnnxModel, OnnxModelOptions, ScoreMapping, ScoredRow } from './onnx-model.js';
-import { type ScoringGroup, type ScoringPath, abBucket, runGroup } from './scoring-group.js';
+import type { OnnxModel, OnnxModelOptions, PositionalRows, ScoreMapping, ScoredColumns, ScoredRow } from './onnx-model.js';
+import { type ScoringGroup, type ScoringPath, abBucket, allRows, runGroup } from './scoring-group.js';
 
 /** Options of {@link LiveModel.open}. */
 export interface LiveModelOptions extends OnnxModelOptions {
@@ -129,26 +129,45 @@ export class LiveModel {
    * failing call: the group carries the error), the shadow's last.
    */
   async scoreRouted(rows: readonly Record<string, unknown>[], mapping: ScoreMapping, options: RouteOptions = {}): Promise<ScoringGroup[]> {
+    return this.route(rows.length, mapping, options, (model, part) => model.scoreSettled(part.length === rows.length ? rows : part.map((i) => rows[i]!), mapping));
+  }
+
+  /**
+   * {@link scoreRouted} for positional rows ({@link OnnxModel.scoreBatch}): the same routing, with
+   * each group's results column by column.
+   */
+  async scoreRoutedBatch(input: PositionalRows, mapping: ScoreMapping, options: RouteOptions = {}): Promise<ScoringGroup<ScoredColumns>[]> {
+    const rows = input.rows;
+    return this.route(rows.length, mapping, options, (model, part) =>
+      model.scoreBatch(part.length === rows.length ? input : { rows: part.map((i) => rows[i]!), indexes: input.indexes }, mapping));
+  }
+
+  private async route<R extends ScoredRow[] | ScoredColumns>(
+    n: number, mapping: ScoreMapping, options: RouteOptions, call: (model: OnnxModel, part: number[]) => Promise<R>,
+  ): Promise<ScoringGroup<R>[]> {
     const routes = this.open();
-    const prodRows: number[] = [];
-    const abRows: number[] = [];
     const ab = routes.ab;
     const keyOf = options.key;
-    for (let i = 0; i < rows.length; i++) {
-      const key = ab && keyOf ? keyOf(i) : undefined;
-      if (ab && key !== null && key !== undefined && abBucket(normalizeKey(key)) < ab.share) abRows.push(i);
-      else prodRows.push(i);
+    const all = allRows(n);
+    let prodRows = all;
+    const abRows: number[] = [];
+    // Keys are asked only while an A/B test runs; otherwise every row is production's.
+    if (ab && keyOf) {
+      prodRows = [];
+      for (let i = 0; i < n; i++) {
+        const key = keyOf(i);
+        if (key !== null && key !== undefined && abBucket(normalizeKey(key)) < ab.share) abRows.push(i);
+        else prodRows.push(i);
+      }
     }
-    const all = rows.map((_, i) => i);
     const calls: [Slot, Pick<ScoringGroup, 'variant' | 'rows'>][] = [];
     if (prodRows.length > 0) calls.push([routes.prod, { variant: 'prod', rows: prodRows }]);
     if (ab && abRows.length > 0) calls.push([ab.slot, { variant: 'ab', rows: abRows }]);
     if (routes.shadow) calls.push([routes.shadow, { variant: 'shadow', rows: all }]);
     return this.use(calls.map((c) => c[0]), mapping, (slots) => Promise.all(calls.map(([, g], k) => {
       const slot = slots[k]!;
-      const part = g.rows.length === rows.length ? rows : g.rows.map((i) => rows[i]!);
       const version = slot.version.version;
-      return runGroup({ ...g, version: String(version), label: `model:v${version}` }, () => slot.model.scoreSettled(part, mapping), options.timeoutMs);
+      return runGroup({ ...g, version: String(version), label: `model:v${version}` }, () => call(slot.model, g.rows), options.timeoutMs);
     })));
   }
 

@@ -312,3 +312,102 @@ describe('OnnxModel bad input', () => {
     await multi.close();
   });
 });
+
+describe('OnnxModel.scoreBatch (positional rows)', () => {
+  const MULTI: ScoreMapping = {
+    inputs: ['amount', 'txn_count_1h', 'ratio'],
+    outputs: [{ name: 'total' }, { name: 'second', from: { output: 'stats', index: 1 } }, { name: 'n', from: { output: 'count' } }],
+  };
+  // Positional rows keep the inputs at other places than the mapping's order, with a column in between.
+  const INDEXES = [2, 3, 0];
+  const asRecord = (row: readonly unknown[]): Record<string, unknown> => ({ amount: row[2], txn_count_1h: row[3], ratio: row[0] });
+  const mixed: unknown[][] = [
+    [0.5, 'x', 10, 3],
+    [1, 'x', null, 3],
+    [1, 'x', 2, 2.5],
+    [Number.NaN, 'x', 2, 3],
+    [1, 'x', 2, 2n ** 70n],
+    [2.25, 'x', 7n, 4n],
+    [1, 'x', '12', 3],
+    [1, 'x', undefined, null],
+    [-3, 'x', 1e30, -(2 ** 40)],
+    [1, 'x', Number.POSITIVE_INFINITY, 1],
+    [4, 'x', 1, 2 ** 52],
+  ];
+
+  /** Asserts scoreBatch gives, row by row, what scoreSettled gives for the same rows as records. */
+  async function assertSame(model: OnnxModel, rows: unknown[][], mapping: ScoreMapping): Promise<void> {
+    const batch = await model.scoreBatch({ rows, indexes: INDEXES }, mapping);
+    const settled = await model.scoreSettled(rows.map(asRecord), mapping);
+    const names = (mapping.outputs as { name: string }[]).map((o) => o.name);
+    assert.equal(batch.columns.length, names.length);
+    settled.forEach((s, j) => {
+      if (s.ok) {
+        assert.equal(batch.errors?.[j], undefined, `row ${j} should score`);
+        assert.deepEqual(names.map((_, c) => batch.columns[c]![j]), names.map((nm) => s.output[nm]), `row ${j}`);
+      } else {
+        assert.ok(batch.errors?.[j] instanceof UserError, `row ${j} should fail`);
+        assert.equal(batch.errors[j]!.message, s.error.message, `row ${j}`);
+        assert.ok(batch.columns.every((col) => col[j] === undefined), `row ${j} has no outputs`);
+      }
+    });
+  }
+
+  it('equals the record path on mixed float32/int64/float64 inputs, bad values and NULLs', async () => {
+    const model = await OnnxModel.load(testModel('multi_input'));
+    try {
+      await assertSame(model, mixed, MULTI);
+      const good = mixed.filter((_, j) => [0, 5, 8, 10].includes(j));
+      await assertSame(model, good, MULTI);
+      const res = await model.scoreBatch({ rows: good, indexes: INDEXES }, MULTI);
+      assert.equal(res.errors, undefined);
+      assert.deepEqual(res.columns[2], [3, 4, -(2 ** 40), 2 ** 52]);
+      // Output values that do not fit the declared type are per-row errors here too.
+      await assertSame(model, [[1, 'x', 100, 100], [1, 'x', 1, 1]], { inputs: MULTI.inputs, outputs: [{ name: 'total', type: 'TINYINT' }] });
+      // A row that is not an array is an error for that row only.
+      const notRow = await model.scoreBatch({ rows: [mixed[0]!, null as unknown as unknown[]], indexes: INDEXES }, MULTI);
+      assert.equal(notRow.errors?.[0], undefined);
+      assert.match(notRow.errors![1]!.message, /^row 1, column "amount": the row is null, not a row/);
+      const allBad = await model.scoreBatch({ rows: [mixed[1]!, mixed[3]!], indexes: INDEXES }, MULTI);
+      assert.equal(allBad.errors?.filter(Boolean).length, 2);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('equals the record path across maxBatchRows chunks, with row numbers of the whole call', async () => {
+    const model = await OnnxModel.load(testModel('multi_input'), { maxBatchRows: 3 });
+    try {
+      await assertSame(model, mixed, MULTI);
+      const res = await model.scoreBatch({ rows: mixed, indexes: INDEXES }, MULTI);
+      assert.match(res.errors![7]!.message, /^row 7, column "amount"/);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('reuses input buffers safely: shrinking batches and overlapping calls', async () => {
+    const { features, rows } = testInputs();
+    const model = await OnnxModel.load(testModel('logreg'));
+    const mapping: ScoreMapping = { inputs: features, outputs: 'score DOUBLE, label BIGINT' };
+    const indexes = features.map((_, i) => i);
+    const expect = async (part: number[][]): Promise<unknown[][]> => {
+      const out = await model.score(part.map((r) => Object.fromEntries(features.map((f, i) => [f, r[i]]))), mapping);
+      return [out.map((o) => o.score), out.map((o) => o.label)];
+    };
+    try {
+      for (const part of [rows.slice(0, 200), rows.slice(200, 205), rows.slice(300, 301), rows]) {
+        const res = await model.scoreBatch({ rows: part, indexes }, mapping);
+        assert.deepEqual(res, { columns: await expect(part) });
+      }
+      const a = rows.slice(0, 50);
+      const b = rows.slice(50, 100);
+      const [ra, rb] = await Promise.all([model.scoreBatch({ rows: a, indexes }, mapping), model.scoreBatch({ rows: b, indexes }, mapping)]);
+      assert.deepEqual(ra.columns, await expect(a));
+      assert.deepEqual(rb.columns, await expect(b));
+      await assert.rejects(model.scoreBatch({ rows: a, indexes }, { inputs: { features }, outputs: 'score DOUBLE' }), /needs a mapping whose inputs are a list/);
+    } finally {
+      await model.close();
+    }
+  });
+});

@@ -84,6 +84,25 @@ export interface ScoreMapping {
 /** The result for one row of {@link OnnxModel.scoreSettled}: its output columns, or why it could not be scored. */
 export type ScoredRow = { ok: true; output: Record<string, unknown> } | { ok: false; error: UserError };
 
+/**
+ * Rows as positional arrays (SQL rows), for {@link OnnxModel.scoreBatch}: the mapping's c-th input
+ * column (`mapping.inputs[c]`, which must be a list) is `row[indexes[c]]`.
+ */
+export interface PositionalRows {
+  rows: readonly (readonly unknown[])[];
+  indexes: readonly number[];
+}
+
+/**
+ * The result of {@link OnnxModel.scoreBatch}, column by column: `columns[c][j]` is output column c
+ * (in mapping order) of row j, undefined for a row in `errors`; `errors[j]` says why row j was not
+ * scored (absent when every row was).
+ */
+export interface ScoredColumns {
+  columns: unknown[][];
+  errors?: (UserError | undefined)[];
+}
+
 interface InputPlan {
   input: string;
   type: ElementType;
@@ -94,6 +113,8 @@ interface InputPlan {
   float: boolean;
   /** Copies the input's columns of a row into `out`, in order. */
   read: (row: Record<string, unknown>, out: unknown[]) => void;
+  /** Where each of `columns` is in a list mapping's `inputs` (positional rows); absent for a record mapping. */
+  positions?: number[];
 }
 
 interface ColumnPlan {
@@ -206,28 +227,41 @@ function defaultForm(v: unknown, type: string): unknown {
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
- * Reads one output column: element `j * stride + index` of a tensor, converted to the column's type.
- * The common cases skip the general conversion. int64 is read as two 32-bit words where it fits a
- * safe integer, because reading a BigInt64Array allocates a bigint per element.
+ * Reads one output column for `m` rows: element `j * stride + index` of a tensor, converted to the
+ * column's type; a value that does not convert goes to `failed` and leaves its row undefined. The
+ * common cases are plain loops without the general conversion. int64 is read as two 32-bit words
+ * where it fits a safe integer, because reading a BigInt64Array allocates a bigint per element.
  */
-function columnReader(t: Tensor, stride: number, col: ColumnPlan): (j: number) => unknown {
+function readColumn(t: Tensor, stride: number, col: ColumnPlan, m: number, failed: (j: number, err: UserError) => void): unknown[] {
   const kind = col.type?.kind;
   const index = col.index;
   const data = t.data as ArrayLike<unknown>;
+  const values = new Array<unknown>(m);
   if ((t.type === 'float32' || t.type === 'float64') && (kind === undefined || kind === 'double')) {
-    return (j) => data[j * stride + index];
+    for (let j = 0; j < m; j++) values[j] = data[j * stride + index];
+    return values;
   }
-  const slow = (j: number): unknown => convertValue(defaultForm(data[j * stride + index], t.type), col.type, col.column);
+  const slow = (j: number): void => {
+    try {
+      values[j] = convertValue(defaultForm(data[j * stride + index], t.type), col.type, col.column);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      failed(j, err);
+    }
+  };
   if (t.type === 'int64' && LITTLE_ENDIAN && (kind === undefined || kind === 'bigint') && data instanceof BigInt64Array) {
     const words = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
-    return (j) => {
+    for (let j = 0; j < m; j++) {
       const e = 2 * (j * stride + index);
       const hi = words[e + 1]!;
       // A high word in (-2^21, 2^21) means a safe integer; the rest take the exact bigint path.
-      return hi > -0x200000 && hi < 0x200000 ? hi * 0x100000000 + (words[e]! >>> 0) : slow(j);
-    };
+      if (hi > -0x200000 && hi < 0x200000) values[j] = hi * 0x100000000 + (words[e]! >>> 0);
+      else slow(j);
+    }
+    return values;
   }
-  return slow;
+  for (let j = 0; j < m; j++) slow(j);
+  return values;
 }
 
 /*
@@ -252,6 +286,15 @@ export function makeRecordBuilder(names: readonly string[]): (values: unknown[])
   }
   const body = `return { ${names.map((n, i) => `${JSON.stringify(n)}: values[${i}]`).join(', ')} };`;
   return new Function('values', body) as (values: unknown[]) => Record<string, unknown>;
+}
+
+/** Moves the rows `good` (ascending) of a `[n, k]` buffer to its front, in order. */
+function compact(buf: Buffer, good: readonly number[], k: number): void {
+  for (let w = 0; w < good.length; w++) {
+    const r = good[w]!;
+    if (r === w) continue;
+    for (let c = 0; c < k; c++) (buf as unknown[])[w * k + c] = (buf as unknown[])[r * k + c];
+  }
 }
 
 function perRowWidth(dims: readonly number[]): number {
@@ -282,6 +325,8 @@ export class OnnxModel {
   readonly signature: ModelSignature;
   private readonly maxBatchRows: number;
   private readonly compiled = new WeakMap<ScoreMapping, CompiledMapping>();
+  /** Input buffers of {@link scoreBatch} by model input, kept between calls. */
+  private readonly spare: (Buffer | undefined)[] = [];
   private closed = false;
 
   private constructor(
@@ -453,11 +498,170 @@ export class OnnxModel {
     }
     if (good.length === 0) return;
     const m = good.length;
+    const { columns, errors } = await this.run(plan, buffers, m);
+    const build = plan.buildRecord;
+    const values: unknown[] = new Array(columns.length);
+    for (let j = 0; j < m; j++) {
+      const i = good[j]!;
+      const bad = errors?.[j];
+      if (bad) {
+        const error = new UserError(`row ${i}: ${bad.message}`, { origin: `model:${this.name}`, hint: bad.hint });
+        if (failFast) throw error;
+        result[i] = { ok: false, error };
+        continue;
+      }
+      for (let c = 0; c < columns.length; c++) values[c] = columns[c]![j];
+      result[i] = { ok: true, output: build(values) };
+    }
+  }
+
+  /**
+   * Scores positional rows (SQL rows as arrays) without building a record per row: the inputs are
+   * copied column by column into typed arrays reused across calls, and the outputs come back column
+   * by column. Bad input values make per-row errors, as in {@link OnnxModel.scoreSettled}; the
+   * mapping's `inputs` must be a list of column names.
+   *
+   * @example
+   * const { columns, errors } = await model.scoreBatch({ rows: [[120.5, 3, 1]], indexes: [0, 1, 2] }, mapping);
+   * // columns[0][0] is the first output column of the first row
+   */
+  async scoreBatch(input: PositionalRows, mapping: ScoreMapping): Promise<ScoredColumns> {
+    if (this.closed) throw new WeirError(`model ${this.name} is closed`, { origin: `model:${this.name}` });
+    const plan = this.compile(mapping);
+    if (plan.inputs.some((p) => p.positions === undefined)) {
+      throw new WeirError('scoreBatch needs a mapping whose inputs are a list of column names', { origin: `model:${this.name}` });
+    }
+    const total = input.rows.length;
+    if (total <= this.maxBatchRows) return this.scoreBatchChunk(input, 0, total, plan);
+    const columns = plan.columns.map(() => new Array<unknown>(total));
+    let errors: (UserError | undefined)[] | undefined;
+    for (let start = 0; start < total; start += this.maxBatchRows) {
+      const end = Math.min(total, start + this.maxBatchRows);
+      const part = await this.scoreBatchChunk(input, start, end, plan);
+      for (let c = 0; c < columns.length; c++) {
+        const from = part.columns[c]!;
+        const to = columns[c]!;
+        for (let r = 0; r < end - start; r++) to[start + r] = from[r];
+      }
+      if (part.errors) {
+        errors ??= new Array<UserError | undefined>(total);
+        for (let r = 0; r < end - start; r++) errors[start + r] = part.errors[r];
+      }
+    }
+    return errors ? { columns, errors } : { columns };
+  }
+
+  /** Scores positional rows `[start, end)` with one `session.run()`; the result is indexed from `start`. */
+  private async scoreBatchChunk(input: PositionalRows, start: number, end: number, plan: CompiledMapping): Promise<ScoredColumns> {
+    const n = end - start;
+    let rows = input.rows;
+    let bad: (UserError | undefined)[] | undefined;
+    for (let r = 0; r < n; r++) {
+      const row = rows[start + r];
+      if (row !== null && typeof row === 'object') continue;
+      const first = plan.inputs[0]!;
+      (bad ??= new Array<UserError | undefined>(n))[r] = this.rowError(start + r, first.columns[0]!, `the row is ${describe(row)}, not a row`, first);
+      // Read an empty row in its place: its error is already set, so the missing values add none.
+      if (rows === input.rows) rows = [...rows];
+      (rows as unknown[][])[start + r] = [];
+    }
+    const buffers = plan.inputs.map((p, x) => this.takeBuffer(x, p.type, n * p.columns.length));
+    try {
+      for (let x = 0; x < plan.inputs.length; x++) {
+        const p = plan.inputs[x]!;
+        const k = p.columns.length;
+        for (let c = 0; c < k; c++) {
+          bad = this.fillColumn(rows, start, n, input.indexes[p.positions![c]!]!, p, c, buffers[x]!, bad);
+        }
+      }
+      let good: number[] | undefined;
+      if (bad) {
+        good = [];
+        for (let r = 0; r < n; r++) if (!bad[r]) good.push(r);
+        if (good.length === 0) return { columns: plan.columns.map(() => new Array<unknown>(n)), errors: bad };
+        plan.inputs.forEach((p, x) => compact(buffers[x]!, good!, p.columns.length));
+      }
+      const m = good ? good.length : n;
+      const scored = await this.run(plan, buffers, m);
+      const errorAt = (j: number, e: UserError): UserError =>
+        new UserError(`row ${start + (good ? good[j]! : j)}: ${e.message}`, { origin: `model:${this.name}`, hint: e.hint });
+      if (!good) {
+        if (scored.errors) scored.errors = scored.errors.map((e, j) => (e ? errorAt(j, e) : undefined));
+        return scored;
+      }
+      const columns = scored.columns.map((from) => {
+        const to = new Array<unknown>(n);
+        for (let j = 0; j < m; j++) to[good![j]!] = from[j];
+        return to;
+      });
+      scored.errors?.forEach((e, j) => {
+        if (e) {
+          bad![good![j]!] = errorAt(j, e);
+          for (const col of columns) col[good![j]!] = undefined;
+        }
+      });
+      return { columns, errors: bad };
+    } finally {
+      buffers.forEach((b, x) => this.giveBuffer(x, b));
+    }
+  }
+
+  /**
+   * Copies one input column of rows `[start, start + n)` into column `c` of `buf`, marking the rows
+   * whose value does not fit the input; returns the (possibly new) per-row error list.
+   */
+  private fillColumn(
+    rows: readonly (readonly unknown[])[], start: number, n: number, at: number, input: InputPlan, c: number, buf: Buffer,
+    bad: (UserError | undefined)[] | undefined,
+  ): (UserError | undefined)[] | undefined {
+    const k = input.columns.length;
+    const f = buf as Float32Array;
+    const float = input.float;
+    for (let r = 0; r < n; r++) {
+      const v = rows[start + r]![at];
+      // A finite number into a float tensor needs no checks (v - v is NaN for NaN and ±Infinity).
+      if (float && typeof v === 'number' && v - v === 0) {
+        f[r * k + c] = v;
+        continue;
+      }
+      try {
+        put(buf, r * k + c, toInputValue(v, input.type));
+      } catch (err) {
+        if (!(err instanceof BadValue)) throw err;
+        // Keep the row's first error, in the order the row path finds them (input by input, column by column).
+        (bad ??= new Array<UserError | undefined>(n))[r] ??= this.rowError(start + r, input.columns[c]!, err.message, input);
+      }
+    }
+    return bad;
+  }
+
+  /**
+   * An input buffer of at least `size` elements for input `x`, reused across calls (a call that
+   * overlaps another on this model gets its own). String inputs are not reused.
+   */
+  private takeBuffer(x: number, type: ElementType, size: number): Buffer {
+    const spare = this.spare[x];
+    if (spare && spare.length >= size && type !== 'string') {
+      this.spare[x] = undefined;
+      return spare;
+    }
+    return allocate(type, type === 'string' ? size : Math.max(size, 64));
+  }
+
+  private giveBuffer(x: number, buf: Buffer): void {
+    if (!Array.isArray(buf) && (this.spare[x]?.length ?? 0) <= buf.length) this.spare[x] = buf;
+  }
+
+  /**
+   * Runs the model on the first `m` rows of `buffers`, checks the outputs and reads
+   * the output columns; `errors[j]` holds an output value that does not convert to its column's type.
+   */
+  private async run(plan: CompiledMapping, buffers: Buffer[], m: number): Promise<ScoredColumns> {
     const feeds: Record<string, Tensor> = {};
     plan.inputs.forEach((input, p) => {
       const k = input.columns.length;
       const buf = buffers[p]!;
-      const data = m === n ? buf : buf.slice(0, m * k);
+      const data = buf.length === m * k ? buf : Array.isArray(buf) ? buf.slice(0, m * k) : buf.subarray(0, m * k);
       feeds[input.input] = new Tensor(input.type, data as never, input.flat ? [m] : [m, k]);
     });
     let outputs: InferenceSession.ReturnType;
@@ -482,29 +686,12 @@ export class OnnxModel {
       }
       widths.set(name, perRowWidth(t.dims));
     }
-    const readers = this.resolveOutputs(plan, widths).map((col) => columnReader(outputs[col.output] as Tensor, widths.get(col.output)!, col));
-    const build = plan.buildRecord;
-    const values: unknown[] = new Array(readers.length);
-    for (let j = 0; j < m; j++) {
-      const i = good[j]!;
-      let error: UserError | undefined;
-      for (let c = 0; c < readers.length; c++) {
-        try {
-          values[c] = readers[c]!(j);
-        } catch (err) {
-          if (!(err instanceof UserError)) throw err;
-          error = new UserError(`row ${i}: ${err.message}`, { origin: `model:${this.name}`, hint: err.hint });
-          break;
-        }
-      }
-      const record = error ? undefined : build(values);
-      if (error) {
-        if (failFast) throw error;
-        result[i] = { ok: false, error };
-      } else {
-        result[i] = { ok: true, output: record! };
-      }
-    }
+    let errors: (UserError | undefined)[] | undefined;
+    const columns = this.resolveOutputs(plan, widths).map((col) =>
+      // A row keeps its first failing column, as when rows were read one at a time.
+      readColumn(outputs[col.output] as Tensor, widths.get(col.output)!, col, m, (j, err) => { (errors ??= new Array<UserError | undefined>(m))[j] ??= err; }));
+    if (errors) for (const col of columns) errors.forEach((e, j) => { if (e) col[j] = undefined; });
+    return errors ? { columns, errors } : { columns };
   }
 
   private mappingError(message: string, hint?: string): UserError {
@@ -591,7 +778,9 @@ export class OnnxModel {
         throw this.mappingError(`model input "${mi.name}" takes ${k} value${k === 1 ? '' : 's'} per row but the mapping gives ${columns.length} column${columns.length === 1 ? '' : 's'} (${columns.join(', ')})`);
       }
       if (flat && columns.length !== 1) throw this.mappingError(`model input "${mi.name}" is [N] and takes one column, not ${columns.length}`);
-      return { input: mi.name, type: mi.type as ElementType, columns, flat, float: mi.type === 'float32' || mi.type === 'float64', read: makeReader(columns) };
+      const plan: InputPlan = { input: mi.name, type: mi.type as ElementType, columns, flat, float: mi.type === 'float32' || mi.type === 'float64', read: makeReader(columns) };
+      if (Array.isArray(mapping.inputs)) plan.positions = columns.map((c) => (mapping.inputs as readonly string[]).indexOf(c));
+      return plan;
     });
   }
 

@@ -8,8 +8,8 @@ import type { OutputColumn } from './column-types.js';
 import { LiveModel, type RouteOptions } from './live-model.js';
 import { modelMetrics } from './model-metrics.js';
 import { ModelRegistry } from './model-registry.js';
-import { OnnxModel, type ScoreMapping, type ScoredRow, makeRecordBuilder } from './onnx-model.js';
-import { type ScoringGroup, runGroup } from './scoring-group.js';
+import { OnnxModel, type PositionalRows, type ScoreMapping, type ScoredColumns, type ScoredRow, makeRecordBuilder } from './onnx-model.js';
+import { type ScoringGroup, allRows, runGroup } from './scoring-group.js';
 
 /** A row the operator scores: positional values, as SQL rows are. */
 type Row = unknown[];
@@ -103,6 +103,11 @@ export interface MlScorer {
   scoreSettled(rows: readonly Record<string, unknown>[], mapping: ScoreMapping): Promise<ScoredRow[]>;
   /** Scores on several paths (A/B, shadow); without it every row goes to `scoreSettled`. */
   scoreRouted?(rows: readonly Record<string, unknown>[], mapping: ScoreMapping, options: RouteOptions): Promise<ScoringGroup[]>;
+  /**
+   * Scores positional rows on every path, results column by column (no record per row); preferred
+   * over the other two when present.
+   */
+  scoreBatch?(input: PositionalRows, mapping: ScoreMapping, options: RouteOptions): Promise<ScoringGroup<ScoredColumns>[]>;
   close(): Promise<void>;
 }
 
@@ -127,6 +132,9 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
   private readonly record: (values: unknown[]) => Record<string, unknown>;
   private readonly counters: MlPredictCounters;
   private readonly warned = new Set<string>();
+  /** Whether some INPUT value needs a cast; then the model reads cast values at `castIndexes`. */
+  private readonly casts: boolean;
+  private readonly castIndexes: number[];
 
   constructor(private readonly spec: MlPredictSpec) {
     this.name = `ml-predict(${spec.model})`;
@@ -134,6 +142,8 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
     this.outputNames = spec.outputs.map((o) => o.name);
     this.record = makeRecordBuilder(spec.inputNames);
     this.counters = mlPredictCounters(spec.model);
+    this.casts = spec.inputCasts.some((c) => c !== undefined);
+    this.castIndexes = spec.inputNames.map((_, c) => c);
   }
 
   open(ctx: OperatorContext): void {
@@ -145,47 +155,42 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
     const rows = batch.values;
     const n = rows.length;
     if (n === 0) return;
-    const k = spec.inputNames.length;
-    const inputs: unknown[][] = new Array(n);
-    const records: Record<string, unknown>[] = [];
-    const recordRow: number[] = [];
+    // The model reads the INPUT values straight from the rows unless some need a cast: then from
+    // arrays of cast values, without the rows whose cast failed (`scoredRow` maps back).
+    let source: readonly (readonly unknown[])[] = rows;
+    let indexes = spec.inputIndexes;
+    let cast: unknown[][] | undefined;
+    let scoredRow: number[] | undefined;
+    if (this.casts) {
+      ({ cast, scoredRow } = this.castInputs(rows));
+      source = scoredRow ? scoredRow.map((i) => cast![i]!) : cast;
+      indexes = this.castIndexes;
+    }
+    const inputsOf = (i: number): unknown[] => cast?.[i] ?? spec.inputIndexes.map((x) => rows[i]![x]);
+    const rowOf = scoredRow ? (j: number): number => scoredRow[j]! : (j: number): number => j;
+
+    const width = spec.outputs.length;
+    const result: Row[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const row = rows[i]!;
-      const vals = new Array<unknown>(k);
-      let ok = true;
-      for (let c = 0; c < k; c++) {
-        let v = row[spec.inputIndexes[c]!];
-        const cast = spec.inputCasts[c];
-        if (cast && v !== null && v !== undefined) {
-          try {
-            v = cast(v);
-          } catch {
-            v = null;
-            ok = false;
-          }
-        }
-        vals[c] = v;
-      }
-      inputs[i] = vals;
-      if (!ok) {
-        this.counters.badRows++;
-        modelMetrics.error(spec.model, 'none', 'prod', 'bad_row');
-        this.warn('bad-row', `a row whose input cannot be cast to the INPUT types was scored by the fallback: ${JSON.stringify(vals)}`);
-        continue;
-      }
-      records.push(this.record(vals));
-      recordRow.push(i);
+      const len = row.length;
+      // Preallocated and filled by index: slice + push reallocates the row on the hot path. The
+      // string slot is set first so the array is generic from the start: set last, it would turn an
+      // all-number array (doubles unboxed) into a generic one, copying and boxing every value.
+      const r = new Array<unknown>(len + width + 1);
+      r[len + width] = FALLBACK;
+      for (let c = 0; c < len; c++) r[c] = row[c];
+      result[i] = r;
     }
-
-    const names = this.outputNames;
-    const outputs = new Array<Record<string, unknown> | undefined>(n);
-    const scoredBy = new Array<string | undefined>(n);
+    // Rows a model call scored; the rest take the fallback.
+    const scored = new Uint8Array(n);
     // The version whose call failed for a row, as the `version` label of its fallback count.
-    const failedBy = new Array<string>(n).fill('none');
-    let shadow: ScoringGroup | undefined;
-    const scorer = await this.currentScorer();
-    if (scorer && records.length > 0) {
-      const groups = await this.score(scorer, records, recordRow, rows, inputs);
+    let failedBy: string[] | undefined;
+    let shadow: ScoringGroup<ScoredColumns> | undefined;
+    // Loaded, the scorer is taken without awaiting an async call: a batch's fixed cost counts at small batches.
+    const scorer = this.scorer ?? await this.currentScorer();
+    if (scorer && source.length > 0) {
+      const groups = await this.score(scorer, { rows: source, indexes }, (j) => this.keyOf(rows[rowOf(j)]!, inputsOf(rowOf(j))));
       for (const g of groups) {
         if (g.variant === 'shadow') {
           shadow = g;
@@ -194,86 +199,133 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
         }
         modelMetrics.batch(spec.model, g.version, g.variant, g.seconds);
         if (!g.results) {
-          for (const j of g.rows) failedBy[recordRow[j]!] = g.version;
-          this.modelFailed(g, records.length);
+          failedBy ??= [];
+          for (const j of g.rows) failedBy[rowOf(j)] = g.version;
+          this.modelFailed(g, source.length);
           continue;
         }
+        const { columns, errors } = g.results;
+        const label = g.label;
         let ok = 0;
-        for (let x = 0; x < g.results.length; x++) {
-          const r = g.results[x]!;
+        for (let x = 0; x < g.rows.length; x++) {
           const j = g.rows[x]!;
-          const i = recordRow[j]!;
-          if (r.ok) {
-            outputs[i] = r.output;
-            scoredBy[i] = g.label;
-            ok++;
-          } else if (!spec.fallback) {
-            throw new UserError(`row ${j} of a batch cannot be scored by model ${spec.model}: ${r.error.message}`, { origin: this.name, hint: r.error.hint });
-          } else {
-            failedBy[i] = g.version;
+          const i = rowOf(j);
+          const error = errors?.[x];
+          if (error) {
+            if (!spec.fallback) {
+              throw new UserError(`row ${j} of a batch cannot be scored by model ${spec.model}: ${error.message}`, { origin: this.name, hint: error.hint });
+            }
+            (failedBy ??= [])[i] = g.version;
             this.counters.badRows++;
             modelMetrics.error(spec.model, g.version, g.variant, 'bad_row');
-            this.warn('bad-row', `a row with a bad input was scored by the fallback: ${r.error.message}`);
+            this.warn('bad-row', `a row with a bad input was scored by the fallback: ${error.message}`);
+            continue;
           }
+          const r = result[i]!;
+          const base = r.length - width - 1;
+          for (let c = 0; c < width; c++) r[base + c] = columns[c]![x] ?? null;
+          r[base + width] = label;
+          scored[i] = 1;
+          ok++;
         }
         modelMetrics.rows(spec.model, g.version, g.variant, ok);
         if (g.variant === 'ab') this.counters.ab += ok;
       }
     }
 
-    const width = spec.outputs.length;
-    const result: Row[] = new Array(n);
-    const fallbackBy = new Map<string, number>();
     let fallbacks = 0;
+    let fallbackBy: Map<string, number> | undefined;
     for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      const len = row.length;
-      // Preallocated and filled by index: slice + push reallocates the row on the hot path.
-      const r = new Array<unknown>(len + width + 1);
-      for (let c = 0; c < len; c++) r[c] = row[c];
-      const o = outputs[i];
-      let by = scoredBy[i] ?? FALLBACK;
-      if (o) {
-        for (let c = 0; c < width; c++) r[len + c] = o[names[c]!] ?? null;
-      } else {
-        if (!spec.fallback) {
-          // Only a bad cast gets here without a fallback (everything else threw above).
-          throw new UserError(`a row's input for model ${spec.model} cannot be cast to the INPUT types: ${JSON.stringify(inputs[i])}`, {
-            origin: this.name, hint: "add a 'fallback' expression to the model, or filter the rows before ML_PREDICT",
-          });
-        }
-        by = FALLBACK;
-        fallbacks++;
-        fallbackBy.set(failedBy[i]!, (fallbackBy.get(failedBy[i]!) ?? 0) + 1);
-        for (let c = 0; c < width; c++) r[len + c] = null;
-        try {
-          r[len] = spec.fallback(inputs[i]!, row);
-        } catch {
-          this.counters.fallbackErrors++;
-          modelMetrics.error(spec.model, failedBy[i]!, 'fallback', 'fallback_expr');
-        }
+      if (scored[i] === 1) continue;
+      const inputs = inputsOf(i);
+      if (!spec.fallback) {
+        // Only a bad cast gets here without a fallback (everything else threw above).
+        throw new UserError(`a row's input for model ${spec.model} cannot be cast to the INPUT types: ${JSON.stringify(inputs)}`, {
+          origin: this.name, hint: "add a 'fallback' expression to the model, or filter the rows before ML_PREDICT",
+        });
       }
-      r[len + width] = by;
-      result[i] = r;
+      const version = failedBy?.[i] ?? 'none';
+      fallbacks++;
+      fallbackBy ??= new Map();
+      fallbackBy.set(version, (fallbackBy.get(version) ?? 0) + 1);
+      const r = result[i]!;
+      const base = r.length - width - 1;
+      for (let c = 0; c < width; c++) r[base + c] = null;
+      try {
+        r[base] = spec.fallback(inputs, rows[i]!);
+      } catch {
+        this.counters.fallbackErrors++;
+        modelMetrics.error(spec.model, version, 'fallback', 'fallback_expr');
+      }
+      r[base + width] = FALLBACK;
     }
-    for (const [version, count] of fallbackBy) modelMetrics.rows(spec.model, version, 'fallback', count);
+    if (fallbackBy) for (const [version, count] of fallbackBy) modelMetrics.rows(spec.model, version, 'fallback', count);
     this.counters.rows += n;
     this.counters.fallback += fallbacks;
     this.counters.scored += n - fallbacks;
-    if (shadow?.results && spec.shadowLog !== undefined) await this.logShadow(shadow, result, recordRow, rows, inputs);
+    if (shadow?.results && spec.shadowLog !== undefined) await this.logShadow(shadow, result, rowOf, rows, inputsOf);
     out.emitBatch({ values: result, timestamps: batch.timestamps });
   }
 
-  /** Scores the castable rows on every path of the scorer; one settled group per model call. */
-  private async score(scorer: MlScorer, records: Record<string, unknown>[], recordRow: number[], rows: readonly Row[], inputs: unknown[][]): Promise<ScoringGroup[]> {
+  /**
+   * The INPUT values of every row, cast; a row whose cast fails is counted and left out of
+   * `scoredRow` (the rows to score, absent when all are).
+   */
+  private castInputs(rows: readonly Row[]): { cast: unknown[][]; scoredRow: number[] | undefined } {
     const spec = this.spec;
-    if (scorer.scoreRouted) {
-      const key = (j: number): Key | undefined => this.keyOf(rows[recordRow[j]!]!, inputs[recordRow[j]!]!);
-      return scorer.scoreRouted(records, this.mapping, { key, ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}) });
+    const n = rows.length;
+    const k = spec.inputIndexes.length;
+    const cast: unknown[][] = new Array(n);
+    let scoredRow: number[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const vals = new Array<unknown>(k);
+      let ok = true;
+      for (let c = 0; c < k; c++) {
+        let v = row[spec.inputIndexes[c]!];
+        const f = spec.inputCasts[c];
+        if (f && v !== null && v !== undefined) {
+          try {
+            v = f(v);
+          } catch {
+            v = null;
+            ok = false;
+          }
+        }
+        vals[c] = v;
+      }
+      cast[i] = vals;
+      if (ok) {
+        scoredRow?.push(i);
+        continue;
+      }
+      scoredRow ??= Array.from({ length: i }, (_, x) => x);
+      this.counters.badRows++;
+      modelMetrics.error(spec.model, 'none', 'prod', 'bad_row');
+      this.warn('bad-row', `a row whose input cannot be cast to the INPUT types was scored by the fallback: ${JSON.stringify(vals)}`);
     }
-    const label = scorer.label();
-    const g = { variant: 'prod' as const, version: label.replace(/^model:v?/, ''), label, rows: records.map((_, j) => j) };
-    return [await runGroup(g, () => scorer.scoreSettled(records, this.mapping), spec.timeoutMs)];
+    return { cast, scoredRow };
+  }
+
+  /**
+   * Scores the rows on every path of the scorer; one settled group per model call, column by
+   * column. Scorers without positional scoring get records (one per row) and their results are
+   * turned into columns.
+   */
+  private async score(scorer: MlScorer, input: PositionalRows, keyOf: (j: number) => Key | undefined): Promise<ScoringGroup<ScoredColumns>[]> {
+    const spec = this.spec;
+    const options: RouteOptions = { key: keyOf, ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}) };
+    if (scorer.scoreBatch) return scorer.scoreBatch(input, this.mapping, options);
+    const records = input.rows.map((row) => this.record(input.indexes.map((x) => row[x])));
+    let groups: ScoringGroup[];
+    if (scorer.scoreRouted) {
+      groups = await scorer.scoreRouted(records, this.mapping, options);
+    } else {
+      const label = scorer.label();
+      const g = { variant: 'prod' as const, version: label.replace(/^model:v?/, ''), label, rows: records.map((_, j) => j) };
+      groups = [await runGroup(g, () => scorer.scoreSettled(records, this.mapping), spec.timeoutMs)];
+    }
+    return groups.map((g) => (g.results ? { ...g, results: toColumns(g.results, this.outputNames) } : { ...g, results: undefined }));
   }
 
   /** The A/B key of a row: the `'ab.key'` column, else the INPUT values (the same input always takes the same path). */
@@ -286,7 +338,7 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
   }
 
   /** Counts a production or A/B call that threw or timed out; throws it on when there is no fallback. */
-  private modelFailed(g: ScoringGroup, batchRows: number): void {
+  private modelFailed(g: ScoringGroup<ScoredColumns>, batchRows: number): void {
     const spec = this.spec;
     if (g.timedOut) {
       this.counters.timeouts++;
@@ -305,14 +357,15 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
     this.warn('model-error', `the model failed on a batch of ${g.rows.length} rows; scored by the fallback: ${errorMessage(g.error)}`);
   }
 
-  private countShadow(g: ScoringGroup): void {
+  private countShadow(g: ScoringGroup<ScoredColumns>): void {
     const spec = this.spec;
     modelMetrics.batch(spec.model, g.version, 'shadow', g.seconds);
     if (g.results) {
-      const ok = g.results.filter((r) => r.ok).length;
+      let bad = 0;
+      for (const e of g.results.errors ?? []) if (e) bad++;
+      const ok = g.rows.length - bad;
       this.counters.shadow += ok;
       modelMetrics.rows(spec.model, g.version, 'shadow', ok);
-      const bad = g.results.length - ok;
       if (bad > 0) modelMetrics.error(spec.model, g.version, 'shadow', 'bad_row', bad);
       return;
     }
@@ -325,22 +378,24 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
    * Appends one JSON line per shadow-scored row: the A/B key, what production answered (its version,
    * or `fallback`) and what the shadow answered, side by side. A failed write is counted, never thrown.
    */
-  private async logShadow(g: ScoringGroup, result: Row[], recordRow: number[], rows: readonly Row[], inputs: unknown[][]): Promise<void> {
+  private async logShadow(
+    g: ScoringGroup<ScoredColumns>, result: Row[], rowOf: (j: number) => number, rows: readonly Row[], inputsOf: (i: number) => unknown[],
+  ): Promise<void> {
     const spec = this.spec;
-    const names = spec.outputs.map((o) => o.name);
-    const width = rows[0]?.length ?? 0;
+    const names = this.outputNames;
+    const { columns, errors } = g.results!;
     const ts = Date.now();
     let text = '';
-    g.results!.forEach((r, x) => {
-      if (!r.ok) return;
-      const j = g.rows[x]!;
-      const i = recordRow[j]!;
+    g.rows.forEach((j, x) => {
+      if (errors?.[x]) return;
+      const i = rowOf(j);
       const out = result[i]!;
-      const production: Record<string, unknown> = { scored_by: out[width + names.length] };
-      names.forEach((nm, c) => { production[nm] = out[width + c]; });
+      const base = out.length - names.length - 1;
+      const production: Record<string, unknown> = { scored_by: out[base + names.length] };
+      names.forEach((nm, c) => { production[nm] = out[base + c]; });
       const shadowOut: Record<string, unknown> = { scored_by: g.label };
-      for (const nm of names) shadowOut[nm] = r.output[nm] ?? null;
-      text += `${JSON.stringify({ ts, model: spec.model, key: this.keyOf(rows[i]!, inputs[i]!), production, shadow: shadowOut }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`;
+      names.forEach((nm, c) => { shadowOut[nm] = columns[c]![x] ?? null; });
+      text += `${JSON.stringify({ ts, model: spec.model, key: this.keyOf(rows[i]!, inputsOf(i)), production, shadow: shadowOut }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`;
     });
     if (text === '') return;
     try {
@@ -387,7 +442,16 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
       const model = await OnnxModel.load(spec.source.path, options);
       model.check(this.mapping);
       const label = `model:${basename(spec.source.path)}`;
-      return { label: () => label, scoreSettled: (r, m) => model.scoreSettled(r, m), close: () => model.close() };
+      const version = basename(spec.source.path);
+      return {
+        label: () => label,
+        scoreSettled: (r, m) => model.scoreSettled(r, m),
+        scoreBatch: async (input, m, o) => {
+          const rows = allRows(input.rows.length);
+          return [await runGroup({ variant: 'prod', version, label, rows }, () => model.scoreBatch(input, m), o.timeoutMs)];
+        },
+        close: () => model.close(),
+      };
     }
     const registry = await ModelRegistry.open(spec.source.dir);
     const live = await LiveModel.open(registry, spec.source.model, {
@@ -412,6 +476,7 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
       label: () => `model:v${live.version.version}`,
       scoreSettled: (r, m) => live.scoreSettled(r, m),
       scoreRouted: (r, m, o) => live.scoreRouted(r, m, o),
+      scoreBatch: (input, m, o) => live.scoreRoutedBatch(input, m, o),
       close: () => live.close(),
     };
   }
@@ -422,4 +487,11 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
     this.warned.add(kind);
     this.ctx?.log('warn', `${this.name}: ${message} (further ${kind} messages suppressed; see the counters)`);
   }
+}
+
+/** Record results as columns: `names` read from each scored record (NULL when missing). */
+function toColumns(results: readonly ScoredRow[], names: readonly string[]): ScoredColumns {
+  const columns = names.map((nm) => results.map((r) => (r.ok ? r.output[nm] ?? null : undefined)));
+  if (results.every((r) => r.ok)) return { columns };
+  return { columns, errors: results.map((r) => (r.ok ? undefined : r.error)) };
 }

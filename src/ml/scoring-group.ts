@@ -1,14 +1,14 @@
 import { type Key, hashKey } from '../core/keys.js';
-import type { ScoredRow } from './onnx-model.js';
+import type { ScoredColumns, ScoredRow } from './onnx-model.js';
 
 /** The path of a model call: production, the B side of an A/B test, or the shadow. */
 export type ScoringPath = 'prod' | 'ab' | 'shadow';
 
 /**
  * One model call over some rows of a batch, settled: `results` when the call returned (one per row,
- * each ok or a bad row), `error` when it threw or `timedOut`.
+ * each ok or a bad row, or column by column for positional rows), `error` when it threw or `timedOut`.
  */
-export interface ScoringGroup {
+export interface ScoringGroup<R extends ScoredRow[] | ScoredColumns = ScoredRow[]> {
   variant: ScoringPath;
   /** The version as a metric label: `3` for a registry model, the file name for a file. */
   version: string;
@@ -16,11 +16,19 @@ export interface ScoringGroup {
   label: string;
   /** Indexes of the rows of the batch this call scored. */
   rows: number[];
-  results?: ScoredRow[];
+  results?: R;
   error?: unknown;
   timedOut: boolean;
   /** Wall time of the call. */
   seconds: number;
+}
+
+/** The indexes `0..n-1`, as the `rows` of a group that scores a whole batch. */
+export function allRows(n: number): number[] {
+  // A plain loop: Array.from with a map function costs several times more per element.
+  const rows = new Array<number>(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  return rows;
 }
 
 /** A model call that took longer than its time limit. */
@@ -44,15 +52,17 @@ export function isTimeout(error: unknown): boolean {
 }
 
 /** Runs one model call and settles it into a {@link ScoringGroup}; never rejects. */
-export async function runGroup(
-  group: Pick<ScoringGroup, 'variant' | 'version' | 'label' | 'rows'>, call: () => Promise<ScoredRow[]>, timeoutMs: number | undefined,
-): Promise<ScoringGroup> {
+export async function runGroup<R extends ScoredRow[] | ScoredColumns>(
+  group: Pick<ScoringGroup, 'variant' | 'version' | 'label' | 'rows'>, call: () => Promise<R>, timeoutMs: number | undefined,
+): Promise<ScoringGroup<R>> {
   const t0 = performance.now();
+  const { variant, version, label, rows } = group;
+  // Fields listed rather than spread: this runs once per batch, and a spread costs more than the rest of it.
   try {
     const results = await withTimeout(call(), timeoutMs);
-    return { ...group, results, timedOut: false, seconds: (performance.now() - t0) / 1000 };
+    return { variant, version, label, rows, results, timedOut: false, seconds: (performance.now() - t0) / 1000 };
   } catch (error) {
-    return { ...group, error, timedOut: isTimeout(error), seconds: (performance.now() - t0) / 1000 };
+    return { variant, version, label, rows, error, timedOut: isTimeout(error), seconds: (performance.now() - t0) / 1000 };
   }
 }
 
