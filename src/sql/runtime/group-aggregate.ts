@@ -10,15 +10,15 @@ import type { ChangeRow, Row } from '../../connectors/registry.js';
 import { valuesEqual } from '../types/compare.js';
 import type { AggregateSet, GroupAcc } from './aggregates.js';
 
-interface GroupState {
+/** What state held per group before 2026-11-22 (snapshots taken then still restore). */
+interface LegacyGroupState {
   acc: GroupAcc;
-  /** The row last emitted for this group, to retract it on the next change. */
   last: Row | null;
 }
 
-function rowsEqual(a: Row, b: Row): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
+/** Whether two result rows of one group agree; the leading `from` values are its keys, equal by definition. */
+function resultsEqual(a: Row, b: Row, from: number): boolean {
+  for (let i = from; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
     if (x === y) continue;
@@ -30,11 +30,13 @@ function rowsEqual(a: Row, b: Row): boolean {
 /**
  * Unbounded GROUP BY (Flink's GroupAggFunction): keeps accumulators per key and emits a changelog —
  * `+I` for a new group, `-U`/`+U` when its result changes, `-D` when its last row is retracted. An
- * unchanged result emits nothing. Accepts append-only rows or change rows.
+ * unchanged result emits nothing. Accepts append-only rows or change rows. As in Flink, state holds
+ * only the accumulators: the row to retract is computed from them before the new row is added, so
+ * no row lives on in state (long-lived rows cost the garbage collector more than short-lived ones).
  */
 export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, ChangeRow> {
   readonly name: string;
-  private state!: ValueState<GroupState>;
+  private state!: ValueState<GroupAcc | LegacyGroupState>;
 
   constructor(private readonly aggs: AggregateSet, private readonly changelogInput: boolean, name = 'group-aggregate') {
     super();
@@ -42,37 +44,39 @@ export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, C
   }
 
   protected override openKeyed(): void {
-    this.state = this.backend.getValueState(valueState<GroupState>('group'));
+    this.state = this.backend.getValueState(valueState<GroupAcc | LegacyGroupState>('group'));
   }
 
   processBatch(batch: Batch<Row | ChangeRow>, out: Output<ChangeRow>): void {
     const values = batch.values;
+    const aggs = this.aggs;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       const key = this.keyAt(batch, i);
       this.backend.setCurrentKey(key);
-      let st = this.state.value();
-      if (st === undefined || st === null) st = { acc: this.aggs.create(), last: null };
+      const stored = this.state.value();
+      let acc: GroupAcc;
+      if (stored === undefined || stored === null) acc = aggs.create();
+      else if ((stored as LegacyGroupState).acc !== undefined) acc = (stored as LegacyGroupState).acc;
+      else acc = stored as GroupAcc;
       const row = this.changelogInput ? (v as ChangeRow).row : (v as Row);
       const retract = this.changelogInput && ((v as ChangeRow).op === '-U' || (v as ChangeRow).op === '-D');
-      if (retract) {
-        if (st.acc.count === 0) continue;
-        this.aggs.retract(st.acc, row);
-      } else this.aggs.add(st.acc, row);
-      const prev = st.last;
-      if (st.acc.count <= 0) {
+      if (retract && acc.count === 0) continue;
+      const prev = acc.count > 0 ? aggs.resultRow(acc, acc.keys!) : null;
+      if (retract) aggs.retract(acc, row);
+      else aggs.add(acc, row);
+      if (acc.count <= 0) {
         if (prev) out.emit({ op: '-D', row: prev }, NO_TIMESTAMP);
         this.state.clear();
         continue;
       }
-      const next = this.aggs.resultRow(st.acc, st.acc.keys!);
+      const next = aggs.resultRow(acc, acc.keys!);
       if (prev === null) out.emit({ op: '+I', row: next }, NO_TIMESTAMP);
-      else if (!rowsEqual(prev, next)) {
+      else if (!resultsEqual(prev, next, acc.keys!.length)) {
         out.emit({ op: '-U', row: prev }, NO_TIMESTAMP);
         out.emit({ op: '+U', row: next }, NO_TIMESTAMP);
       }
-      st.last = next;
-      this.state.update(st);
+      this.state.update(acc);
     }
   }
 
