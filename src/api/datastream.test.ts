@@ -112,6 +112,17 @@ test('a failed job closes every sink subtask (so open transactions are aborted a
   }
 });
 
+test('an operator whose close hangs does not keep the sink of a failed job from closing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-close-'));
+  try {
+    const job = failingWithMarkedSink.execute({ args: { n: 5000, dir, hangOnClose: true }, parallelism: 1, threads: false });
+    await assert.rejects(job.done, /boom at 777/);
+    assert.deepEqual(readdirSync(dir), ['closed-0']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('union, side outputs and connect with shared keyed state', async () => {
   const env = StreamExecutionEnvironment.create({ parallelism: 2 });
   const odd = new OutputTag<number>('odd');

@@ -7,7 +7,7 @@ import type { CoordinatorCommand, ExchangeMessage, NodeMetrics, Transport, Worke
 import type { CompletedCheckpoint, StoredSubtask } from './checkpoint-storage.js';
 import { CollectSink } from './sink.js';
 import type { CollectedRecord } from './sink.js';
-import { CLOSE_ON_FAILURE_MS, WorkerRuntime } from './worker-runtime.js';
+import { CLOSE_ON_FAILURE_MS, WorkerRuntime, settleWithin } from './worker-runtime.js';
 import { CheckpointCoordinator, FINAL_CHECKPOINT_ID } from './checkpoint-coordinator.js';
 import type { CheckpointMetrics } from './checkpoint-coordinator.js';
 import { ControlServer } from './control-server.js';
@@ -238,7 +238,7 @@ export function executeInWorkers(graph: JobGraph, location: JobLocation, workers
     settled = true;
     coordinator?.stop();
     post({ t: 'cancel' });
-    void Promise.race([everyWorkerEnded, new Promise((r) => setTimeout(r, CLOSE_ON_FAILURE_MS).unref())])
+    void settleWithin(everyWorkerEnded, CLOSE_ON_FAILURE_MS)
       .then(stopAll)
       .then(() => rejectDone(err));
   };

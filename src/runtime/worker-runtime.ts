@@ -119,12 +119,11 @@ export class WorkerRuntime {
     try {
       await Promise.race([Promise.all(all), this.failedPromise, aborted]);
     } catch (err) {
-      // A failed job still closes its operators and sinks, so an open sink transaction is aborted now
-      // instead of lingering until its timeout; closing is bounded, since a subtask may be stuck.
-      await Promise.race([this.close(), new Promise((r) => setTimeout(r, CLOSE_ON_FAILURE_MS).unref())]);
+      await this.closeBounded();
       throw err;
     }
-    if (!this.options.graph.checkpointing || signal.aborted) await this.close();
+    if (signal.aborted) await this.closeBounded();
+    else if (!this.options.graph.checkpointing) await this.close();
     return [...this.instances.values()].map((i) => i.metrics());
   }
 
@@ -154,6 +153,16 @@ export class WorkerRuntime {
 
   async close(): Promise<void> {
     for (const inst of this.instances.values()) await inst.close();
+  }
+
+  /**
+   * A failed or cancelled job still closes its operators and sinks, so an open sink transaction is
+   * aborted now instead of lingering until its timeout. Subtasks close side by side, each within
+   * CLOSE_ON_FAILURE_MS: one that hangs (a model still loading, a stuck connection) must not keep a
+   * sink from aborting. Each first waits a little for the batch it may still be working on.
+   */
+  private async closeBounded(): Promise<void> {
+    await Promise.allSettled([...this.instances.values()].map((inst) => settleWithin(inst.closeWhenIdle(CLOSE_ON_FAILURE_MS / 2), CLOSE_ON_FAILURE_MS)));
   }
 
   acknowledge(id: number, state: SubtaskState, alignMs: number): void {
@@ -891,6 +900,13 @@ class Instance {
     this.resolveFinished();
   }
 
+  /** Closes once no batch is in progress here (operator or sink write), or after `waitMs` regardless. */
+  async closeWhenIdle(waitMs: number): Promise<void> {
+    const until = Date.now() + waitMs;
+    while (this.busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    await this.close();
+  }
+
   async close(): Promise<void> {
     this.markDone();
     // Each part is closed even when an earlier one fails: a sink must still abort its transaction.
@@ -922,6 +938,18 @@ class Instance {
       lateDropped: op?.droppedLate,
     };
   }
+}
+
+/**
+ * Resolves when `work` settles or after `ms`, whichever is first. The timer keeps the process alive
+ * meanwhile (a hung close must not let a failed job exit before it reports) and is cleared after.
+ */
+export function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => { clearTimeout(timer); resolve(); };
+    work.then(done, done);
+  });
 }
 
 function wrap(err: unknown, origin: string): unknown {

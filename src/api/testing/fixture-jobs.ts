@@ -101,10 +101,18 @@ export const clickCountsCheckpointed = defineJob(import.meta.url, 'clickCountsCh
 
 /**
  * `failing` with a sink that leaves a file `closed-<subtask>` in `dir` when it is closed, so a test can
- * see that a failed job still closes every sink subtask, also on worker threads.
+ * see that a failed job still closes every sink subtask, also on worker threads, and also when an
+ * operator before the sink never finishes closing (`hangOnClose`).
  */
-export const failingWithMarkedSink = defineJob(import.meta.url, 'failingWithMarkedSink', (env, args: { n: number; dir: string }) => {
-  explodeAt777(env, args.n).sinkTo({
+export const failingWithMarkedSink = defineJob(import.meta.url, 'failingWithMarkedSink', (env, args: { n: number; dir: string; hangOnClose?: boolean }) => {
+  let stream = explodeAt777(env, args.n);
+  // An operator whose close never ends, between the failure and the sink.
+  if (args.hangOnClose) stream = stream.transform('hangs-on-close', () => ({
+    name: 'hangs-on-close',
+    processBatch: (b, out) => out.emitBatch(b),
+    close: () => new Promise<void>(() => {}),
+  }));
+  stream.sinkTo({
     name: 'marked',
     createWriter: (ctx) => ({
       write: () => {},
