@@ -34,8 +34,11 @@ test('generated add/retract (plain calls) match the generic loop (calls with FIL
 });
 
 test('DISTINCT calls keep their own argument arrays while plain calls share a scratch array', () => {
-  const r = run([call('COUNT', 1, { distinct: true }), call('SUM', 1, { distinct: true }), call('SUM', 1)], 0);
-  assert.deepEqual(r.results, [3, 21, 26]);
+  const calls = [call('COUNT', 1, { distinct: true }), call('SUM', 1, { distinct: true }), call('SUM', 1)];
+  assert.deepEqual(run(calls, 0).results, [3, 21, 26]);
+  // Retractions read the stored argument lists back: shared arrays would have been overwritten.
+  assert.deepEqual(run(calls, 1).results, [2, 12, 17]);
+  assert.deepEqual(run(calls, 2).results, [2, 12, 12]);
 });
 
 test('storeKeys false leaves the keys to the caller; resultRow lays out keys, extra columns, results', () => {
