@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { deserialize } from 'node:v8';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OperatorHarness } from '../../operators/testing/harness.js';
-import { valueState } from '../../state/descriptors.js';
 import { FunctionCatalog } from '../functions/index.js';
 import { T } from '../types/index.js';
 import type { ChangeRow, Row } from '../../connectors/registry.js';
@@ -39,13 +41,22 @@ test('GROUP BY emits +I, -U/+U with the previous result, nothing for an unchange
   ]);
 });
 
-test('group state written before 2026-11-22 ({ acc, last }) is read on restore', () => {
-  const old = harness();
-  old.processElement(plus(['a', 5]));
-  // Put the state back in the old layout, as a snapshot of the previous version would restore it.
-  const state = old.backend!.getValueState(valueState<unknown>('group'));
-  old.backend!.setCurrentKey('a');
-  state.update({ acc: state.value(), last: ['a', 1, 5] });
-  old.processElement(plus(['a', 9]));
-  assert.deepEqual(text(old), ['+I["a",1,5]', '-U["a",1,5]', '+U["a",2,9]']);
+test('restores GROUP BY state stored by e0f2dae ({ acc, last } per group) and goes on from it', () => {
+  // Written by GroupAggregateOperator at commit e0f2dae: GROUP BY r[0] with COUNT(*), SUM(r[1]) after
+  // ('a', 5), ('b', 1), ('a', 7); the snapshot as the runtime stores it (V8 serialisation).
+  const stored = deserialize(readFileSync(fileURLToPath(new URL('../../../../src/sql/runtime/testdata/group-aggregate-e0f2dae.v8', import.meta.url))));
+  const calls: AggCall[] = [
+    { accumulator: functions.resolveAggregate('COUNT', []), args: [], distinct: false, text: 'COUNT(*)' },
+    { accumulator: functions.resolveAggregate('SUM', [T.bigint()]), args: [(r: Row) => r[1]], distinct: false, text: 'SUM(v)' },
+  ];
+  const op = new GroupAggregateOperator(new AggregateSet(calls, [(r) => r[0]]), false);
+  const h = new OperatorHarness<Row, ChangeRow>(op, { keySelector: (r) => r[0] as string });
+  op.restoreState(stored);
+  h.open();
+  for (const r of [['a', 1], ['b', 2], ['c', 3]]) h.processElement(r);
+  assert.deepEqual(h.output.map((e) => `${e.value.op}${JSON.stringify(e.value.row)}`), [
+    '-U["a",2,12]', '+U["a",3,13]',
+    '-U["b",1,1]', '+U["b",2,3]',
+    '+I["c",1,3]',
+  ]);
 });
