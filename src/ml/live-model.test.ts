@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { LiveModel } from './live-model.js';
 import { OnnxModel } from './onnx-model.js';
 import { abBucket } from './scoring-group.js';
-import { ModelRegistry, type ModelVersion } from './model-registry.js';
+import { ModelRegistry, type ModelRouting, type ModelVersion } from './model-registry.js';
 import type { ScoreMapping } from './onnx-model.js';
 import type { ScoringGroup } from './scoring-group.js';
 import { testInputs, testModel, testRows } from './testdata.js';
@@ -148,6 +148,145 @@ describe('LiveModel', () => {
       await reg.shadow('fraud', null);
       assert.equal(await stages.wait(), 'shadow:off');
       assert.deepEqual((await live.scoreRouted(rows, mapping, { key: (i) => keys[i] })).map((g) => g.variant), ['prod']);
+    } finally {
+      await live.close();
+    }
+  });
+});
+
+/** A model whose calls resolve only when the test says so, counting calls and closes. */
+function fakeModel(): { model: OnnxModel; calls: number; closes: number; release: () => void } {
+  const pending: (() => void)[] = [];
+  const state = {
+    calls: 0,
+    closes: 0,
+    release: () => { for (const r of pending.splice(0)) r(); },
+    model: {
+      check: () => {},
+      close: async () => { state.closes++; },
+      scoreSettled: (rows: readonly unknown[]) => {
+        state.calls++;
+        return new Promise<unknown[]>((r) => pending.push(() => r(rows.map(() => ({ ok: true, output: { score: 1 } })))));
+      },
+    } as unknown as OnnxModel,
+  };
+  return state;
+}
+
+function fakeVersion(version: number): ModelVersion {
+  return { name: 'fake', version } as ModelVersion;
+}
+
+/** A registry serving fake models by version, whose routing changes when the test pushes one. */
+function fakeRegistry(models: Map<number, OnnxModel>, routing: ModelRouting): { registry: ModelRegistry; push: (r: ModelRouting) => void } {
+  let onChange: ((r: ModelRouting) => void) | undefined;
+  const registry = {
+    load: async (_name: string, version?: number) => {
+      const v = version ?? routing.production!.version;
+      return { version: fakeVersion(v), model: models.get(v)! };
+    },
+    routing: async () => routing,
+    watchRouting: (_name: string, cb: (r: ModelRouting) => void) => {
+      onChange = cb;
+      return { close: () => {} };
+    },
+  } as unknown as ModelRegistry;
+  return { registry, push: (r) => onChange!(r) };
+}
+
+const prodOnly = (v: number): ModelRouting => ({ production: fakeVersion(v), ab: null, shadow: null });
+const mapping: ScoreMapping = { inputs: ['x'], outputs: 'score DOUBLE' };
+const rows = [{ x: 1 }, { x: 2 }];
+
+describe('LiveModel with a slow model', () => {
+  it('keeps a timed-out call\'s version open until the call ends, and sends no new batch to it meanwhile', async () => {
+    const v1 = fakeModel();
+    const v2 = fakeModel();
+    const { registry, push } = fakeRegistry(new Map([[1, v1.model], [2, v2.model]]), prodOnly(1));
+    const live = await LiveModel.open(registry, 'fake');
+    try {
+      const [first] = await live.scoreRouted(rows, mapping, { timeoutMs: 20 });
+      assert.equal(first!.timedOut, true);
+      assert.equal(v1.calls, 1);
+      // While the timed-out call runs, another batch is not sent to the model but times out at once.
+      const [second] = await live.scoreRouted(rows, mapping, { timeoutMs: 20 });
+      assert.equal(second!.timedOut, true);
+      assert.equal(v1.calls, 1, 'no second call on a version with a call past its limit');
+      // A promotion retires v1, but its native session must outlive the call still running.
+      push(prodOnly(2));
+      await live.settled();
+      assert.equal(live.version.version, 2);
+      assert.equal(v1.closes, 0, 'not closed under a running call');
+      v1.release();
+      await new Promise((r) => setImmediate(r));
+      assert.equal(v1.closes, 1, 'closed once its last call ended');
+    } finally {
+      v2.release();
+      await live.close();
+    }
+  });
+
+  it('sends batches to the model again once the slow call ended', async () => {
+    const v1 = fakeModel();
+    const { registry } = fakeRegistry(new Map([[1, v1.model]]), prodOnly(1));
+    const live = await LiveModel.open(registry, 'fake');
+    try {
+      assert.equal((await live.scoreRouted(rows, mapping, { timeoutMs: 10 }))[0]!.timedOut, true);
+      v1.release();
+      await new Promise((r) => setImmediate(r));
+      const pending = live.scoreRouted(rows, mapping, { timeoutMs: 1000 });
+      await new Promise((r) => setImmediate(r));
+      v1.release();
+      const [g] = await pending;
+      assert.equal(g!.timedOut, false);
+      assert.equal(v1.calls, 2);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('gives a hung shadow a time limit even when the call has none', async () => {
+    const v1 = fakeModel();
+    const v2 = fakeModel();
+    const { registry } = fakeRegistry(new Map([[1, v1.model], [2, v2.model]]), { production: fakeVersion(1), ab: null, shadow: fakeVersion(2) });
+    const live = await LiveModel.open(registry, 'fake');
+    try {
+      const pending = live.scoreRouted(rows, mapping);
+      await new Promise((r) => setImmediate(r));
+      v1.release();
+      const groups = await pending;
+      assert.deepEqual(groups.map((g) => [g.variant, g.timedOut]), [['prod', false], ['shadow', true]]);
+    } finally {
+      v1.release();
+      v2.release();
+      await live.close();
+    }
+  });
+
+  it('follows later promotions after one swap failed', async () => {
+    const models = new Map([1, 2, 3].map((v) => [v, fakeModel().model]));
+    const { registry, push } = fakeRegistry(models, prodOnly(1));
+    const swaps: number[] = [];
+    const errors: string[] = [];
+    let fail = true;
+    const live = await LiveModel.open(registry, 'fake', {
+      onSwap: (v) => {
+        if (fail) {
+          fail = false;
+          throw new Error('onSwap failed');
+        }
+        swaps.push(v.version);
+      },
+      onError: (err) => errors.push((err as Error).message),
+    });
+    try {
+      push(prodOnly(2));
+      await live.settled();
+      assert.deepEqual(errors, ['onSwap failed']);
+      push(prodOnly(3));
+      await live.settled();
+      assert.deepEqual(swaps, [3]);
+      assert.equal(live.version.version, 3);
     } finally {
       await live.close();
     }

@@ -2,7 +2,10 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import { type Key, normalizeKey } from '../core/keys.js';
 import type { ModelRegistry, ModelRouting, ModelVersion, ModelWatch } from './model-registry.js';
 import type { OnnxModel, OnnxModelOptions, PositionalRows, ScoreMapping, ScoredColumns, ScoredRow } from './onnx-model.js';
-import { type ScoringGroup, type ScoringPath, abBucket, allRows, runGroup } from './scoring-group.js';
+import { type ScoringGroup, type ScoringPath, ScoringTimeout, abBucket, allRows, runGroup, withTimeout } from './scoring-group.js';
+
+/** The shadow's time limit when neither the call nor the route gives one, in ms. */
+export const SHADOW_TIMEOUT_MS = 1000;
 
 /** Options of {@link LiveModel.open}. */
 export interface LiveModelOptions extends OnnxModelOptions {
@@ -25,12 +28,21 @@ export interface RouteOptions {
   key?: (row: number) => Key | undefined;
   /** Time limit of each model call. */
   timeoutMs?: number;
+  /**
+   * Time limit of the shadow's call; default `timeoutMs`, else {@link SHADOW_TIMEOUT_MS}. The batch
+   * waits for the shadow (so outputs come in a fixed order), so a hung shadow always has a limit and
+   * costs a batch at most this long; a shadow that runs out of time is a timed-out group.
+   */
+  shadowTimeoutMs?: number;
 }
 
 interface Slot {
   version: ModelVersion;
   model: OnnxModel;
+  /** Model calls running on this version, counted until each settles (not until its time limit). */
   inflight: number;
+  /** Calls that ran out of time but are still running; while any is, new batches skip this version. */
+  hung: number;
   retired: boolean;
 }
 
@@ -72,7 +84,12 @@ export class LiveModel {
     this.watch = registry.watchRouting(
       name,
       (routing) => {
-        this.swapping = this.swapping.then(() => this.swapTo(routing));
+        // Caught per link: a swap that throws (in onSwap, say) must not stop later changes being followed.
+        this.swapping = this.swapping.then(() => this.swapTo(routing)).catch((err: unknown) => {
+          const v = routing.production ?? this.routes.prod.version;
+          if (this.options.onError) this.options.onError(err, v, 'prod');
+          else console.warn(`live model ${v.name}: cannot follow a routing change: ${errorMessage(err)}`);
+        });
       },
       { intervalMs: options.intervalMs ?? 200, initial },
     );
@@ -114,12 +131,12 @@ export class LiveModel {
 
   /** Like {@link OnnxModel.score}, on the production version. */
   async score(rows: readonly Record<string, unknown>[], mapping: ScoreMapping): Promise<Record<string, unknown>[]> {
-    return this.use([this.open().prod], mapping, ([s]) => s!.model.score(rows, mapping));
+    return this.use(this.open().prod, mapping, (s) => s.model.score(rows, mapping));
   }
 
   /** Like {@link OnnxModel.scoreSettled}, on the production version. */
   async scoreSettled(rows: readonly Record<string, unknown>[], mapping: ScoreMapping): Promise<ScoredRow[]> {
-    return this.use([this.open().prod], mapping, ([s]) => s!.model.scoreSettled(rows, mapping));
+    return this.use(this.open().prod, mapping, (s) => s.model.scoreSettled(rows, mapping));
   }
 
   /**
@@ -127,6 +144,11 @@ export class LiveModel {
    * row's key falls in its share ({@link abBucket}), by the B version; and every row again by the
    * shadow when one is staged. Returns one settled group per model call (never rejects for a
    * failing call: the group carries the error), the shadow's last.
+   *
+   * A call that runs out of time keeps its version busy until the call itself ends (a retired version
+   * is closed only then); meanwhile new batches are not sent to that version but get a timed-out
+   * group at once, so a slow model never has more than one call past its limit. The shadow always has
+   * a time limit ({@link RouteOptions.shadowTimeoutMs}) so a hung shadow cannot stall the job.
    */
   async scoreRouted(rows: readonly Record<string, unknown>[], mapping: ScoreMapping, options: RouteOptions = {}): Promise<ScoringGroup[]> {
     return this.route(rows.length, mapping, options, (model, part) => model.scoreSettled(part.length === rows.length ? rows : part.map((i) => rows[i]!), mapping));
@@ -164,11 +186,18 @@ export class LiveModel {
     if (prodRows.length > 0) calls.push([routes.prod, { variant: 'prod', rows: prodRows }]);
     if (ab && abRows.length > 0) calls.push([ab.slot, { variant: 'ab', rows: abRows }]);
     if (routes.shadow) calls.push([routes.shadow, { variant: 'shadow', rows: all }]);
-    return this.use(calls.map((c) => c[0]), mapping, (slots) => Promise.all(calls.map(([, g], k) => {
-      const slot = slots[k]!;
+    const groups = await Promise.all(calls.map(([slot, g]) => {
       const version = slot.version.version;
-      return runGroup({ ...g, version: String(version), label: `model:v${version}` }, () => call(slot.model, g.rows), options.timeoutMs);
-    })));
+      const group = { ...g, version: String(version), label: `model:v${version}` };
+      const ms = g.variant === 'shadow' ? options.shadowTimeoutMs ?? options.timeoutMs ?? SHADOW_TIMEOUT_MS : options.timeoutMs;
+      if (slot.hung > 0) {
+        const error = new ScoringTimeout(`version ${version} is still running a call that ran out of time; this batch was not sent to it`);
+        return Promise.resolve({ ...group, error, timedOut: true, seconds: 0 });
+      }
+      return runGroup(group, () => this.run(slot, () => call(slot.model, g.rows), ms), undefined);
+    }));
+    this.mappings.add(mapping);
+    return groups;
   }
 
   /** Resolves once any swap under way has finished; for tests and orderly shutdown. */
@@ -190,18 +219,51 @@ export class LiveModel {
     return this.routes;
   }
 
-  /** Runs `fn` on `slots`, keeping each open until it returns even when a swap retires it meanwhile. */
-  private async use<T>(slots: Slot[], mapping: ScoreMapping, fn: (slots: Slot[]) => Promise<T>): Promise<T> {
-    for (const s of slots) s.inflight++;
+  /** Runs `fn` on `slot`, keeping it open until `fn` settles even when a swap retires it meanwhile. */
+  private async use<T>(slot: Slot, mapping: ScoreMapping, fn: (slot: Slot) => Promise<T>): Promise<T> {
+    const result = await this.run(slot, () => fn(slot), undefined);
+    this.mappings.add(mapping);
+    return result;
+  }
+
+  /**
+   * Runs one model call on `slot` within `ms`. The slot counts the call until the call itself
+   * settles, not until the limit: closing a model (releasing its native session) under a running
+   * call could crash the process. A call past its limit marks the slot hung until it settles.
+   */
+  private run<T>(slot: Slot, fn: () => Promise<T>, ms: number | undefined): Promise<T> {
+    slot.inflight++;
+    let p: Promise<T>;
     try {
-      const result = await fn(slots);
-      this.mappings.add(mapping);
-      return result;
-    } finally {
-      for (const s of slots) {
-        s.inflight--;
-        if (s.retired && s.inflight === 0) await s.model.close();
+      p = fn();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    let done = false;
+    let late = false;
+    const settle = (): void => {
+      done = true;
+      slot.inflight--;
+      if (late) slot.hung--;
+      if (slot.retired && slot.inflight === 0) void this.closeSlot(slot);
+    };
+    p.then(settle, settle);
+    if (ms === undefined) return p;
+    return withTimeout(p, ms).catch((err: unknown) => {
+      if (err instanceof ScoringTimeout && !done) {
+        late = true;
+        slot.hung++;
       }
+      throw err;
+    });
+  }
+
+  /** Closes a retired version's model; a failure is reported, never thrown (its callers have moved on). */
+  private async closeSlot(slot: Slot): Promise<void> {
+    try {
+      await slot.model.close();
+    } catch (err) {
+      this.options.onError?.(err, slot.version, 'prod');
     }
   }
 
@@ -263,12 +325,12 @@ export class LiveModel {
   private async retire(slot: Slot): Promise<void> {
     if (slot.retired) return;
     slot.retired = true;
-    if (slot.inflight === 0) await slot.model.close();
+    if (slot.inflight === 0) await this.closeSlot(slot);
   }
 }
 
 function slotOf(loaded: { version: ModelVersion; model: OnnxModel }): Slot {
-  return { ...loaded, inflight: 0, retired: false };
+  return { ...loaded, inflight: 0, hung: 0, retired: false };
 }
 
 function slotsOf(r: Routes): Slot[] {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { OperatorContext } from '../operators/operator.js';
 import type { OnnxModel } from './onnx-model.js';
 import { OnnxModel as Model } from './onnx-model.js';
 import { type MlPredictSpec, MlPredictOperator, type MlScorer, mlPredictCounters, resetMlPredictCounters } from './predict-operator.js';
@@ -72,5 +73,25 @@ describe('MlPredictOperator', () => {
     const { fallback: _, ...noFallback } = spec();
     await assert.rejects(run(noFallback, [input.slice(0, 5)]), /row 3 of a batch cannot be scored by model logreg-op: row 3, column "amount": null/);
     await assert.rejects(run(noFallback, [input.slice(5, 10)]), /cannot be cast to the INPUT types/);
+  });
+  it('warns once, with the error, when the fallback expression itself fails', async () => {
+    resetMlPredictCounters();
+    const failing: MlScorer = { label: () => 'model:x', scoreSettled: () => Promise.reject(new Error('model down')), close: async () => {} };
+    const op = new MlPredictOperator({ ...spec(async () => failing), fallback: () => { throw new Error('division by zero'); } });
+    const logs: string[] = [];
+    op.open({ log: (level: string, message: string) => logs.push(`${level}: ${message}`) } as unknown as OperatorContext);
+    const out: Row[] = [];
+    const sink = { emitBatch: (b: { values: Row[] }) => { out.push(...b.values); }, emit() {}, emitSide() {}, emitWatermark() {} };
+    try {
+      for (const values of [input.slice(0, 4), input.slice(4, 8)]) await op.processBatch({ values, timestamps: values.map(() => 0) }, sink);
+    } finally {
+      await op.close();
+    }
+    assert.equal(out.length, 8);
+    for (const r of out) assert.deepEqual(r.slice(7), [null, null, 'fallback']);
+    assert.equal(mlPredictCounters('logreg-op').fallbackErrors, 8);
+    const fallbackLogs = logs.filter((l) => l.includes('fallback expression'));
+    assert.equal(fallbackLogs.length, 1, logs.join('\n'));
+    assert.match(fallbackLogs[0]!, /^warn: .*division by zero/);
   });
 });

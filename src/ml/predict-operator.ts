@@ -71,6 +71,8 @@ export interface MlPredictCounters {
   shadow: number;
   /** Shadow batches that failed or timed out, and shadow log writes that failed. */
   shadowErrors: number;
+  /** Shadow batches that ran out of time (also in `shadowErrors`). */
+  shadowTimeouts: number;
 }
 
 const COUNTERS = new Map<string, MlPredictCounters>();
@@ -82,7 +84,7 @@ const COUNTERS = new Map<string, MlPredictCounters>();
 export function mlPredictCounters(model: string): MlPredictCounters {
   let c = COUNTERS.get(model);
   if (!c) {
-    c = { rows: 0, scored: 0, fallback: 0, badRows: 0, modelErrors: 0, timeouts: 0, loadErrors: 0, fallbackErrors: 0, swaps: 0, ab: 0, shadow: 0, shadowErrors: 0 };
+    c = { rows: 0, scored: 0, fallback: 0, badRows: 0, modelErrors: 0, timeouts: 0, loadErrors: 0, fallbackErrors: 0, swaps: 0, ab: 0, shadow: 0, shadowErrors: 0, shadowTimeouts: 0 };
     COUNTERS.set(model, c);
   }
   return c;
@@ -118,7 +120,9 @@ export interface MlScorer {
  * while the model cannot be loaded get the fallback's value, `scored_by = 'fallback'`, and are counted.
  * A model from a registry follows promotions, A/B and shadow stages (`LiveModel`): `scored_by` names
  * the version that scored the row; rows whose key falls in the A/B share go to the B version; a
- * shadow scores every row beside them, logged to `shadowLog` and never changing an output. Every
+ * shadow scores every row beside them, logged to `shadowLog` and never changing an output; the batch
+ * waits for it, but never longer than `timeoutMs` (1000 ms without one), so a hung shadow only slows
+ * batches by that much and is counted in `shadowTimeouts`. Every
  * path is counted in {@link modelMetrics} (`weir_model_*` on the job's Prometheus page).
  */
 export class MlPredictOperator implements StreamOperator<Row, Row> {
@@ -253,9 +257,10 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
       for (let c = 0; c < width; c++) r[base + c] = null;
       try {
         r[base] = spec.fallback(inputs, rows[i]!);
-      } catch {
+      } catch (err) {
         this.counters.fallbackErrors++;
         modelMetrics.error(spec.model, version, 'fallback', 'fallback_expr');
+        this.warn('fallback-error', `the fallback expression failed on a row; its output is NULL: ${errorMessage(err)}`);
       }
       r[base + width] = FALLBACK;
     }
@@ -370,6 +375,7 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
       return;
     }
     this.counters.shadowErrors++;
+    if (g.timedOut) this.counters.shadowTimeouts++;
     modelMetrics.error(spec.model, g.version, 'shadow', g.timedOut ? 'timeout' : 'model');
     this.warn('shadow', `the shadow version v${g.version} failed on a batch; outputs are not affected: ${errorMessage(g.error)}`);
   }

@@ -175,3 +175,37 @@ test('bad options fail at open with a UserError', async () => {
   await assert.rejects(RemoteModel.open({ provider: 'kserve', endpoint: 'localhost:8080', model: 'm' }), /not an http\(s\) URL|is not a URL/);
   await assert.rejects(RemoteModel.open({ provider: 'nope' as 'kserve', endpoint: 'http://x', model: 'm' }), /unknown model server provider/);
 });
+
+test('close() ends a request in flight: the call rejects at once and nothing more is sent', async () => {
+  await withServer(() => ({ delayMs: 2000 }), async (url, server) => {
+    const model = await open(url, { timeoutMs: 5000 });
+    const call = model.score(rows(2), MAPPING);
+    const settled = call.then(() => 'resolved', (err: unknown) => err as Error);
+    while (server.requests === 0) await new Promise((r) => setTimeout(r, 5));
+    const t0 = Date.now();
+    await model.close();
+    const result = await settled;
+    assert.ok(result instanceof Error, 'the call rejects');
+    assert.match(result.message, /closed while a call to it was under way/);
+    assert.ok(Date.now() - t0 < 500, `rejected ${Date.now() - t0} ms after close`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(server.requests, 1);
+  });
+});
+
+test('close() ends a retry waiting in backoff: no further request arrives', async () => {
+  await withServer(() => ({ status: 503, body: '{"error":"warming up"}' }), async (url, server) => {
+    const model = await open(url, { retryDelayMs: 5000, maxRetryDelayMs: 5000, maxRetries: 3 });
+    const call = model.score(rows(2), MAPPING);
+    const settled = call.then(() => 'resolved', (err: unknown) => err as Error);
+    while (model.stats.retries === 0) await new Promise((r) => setTimeout(r, 5));
+    const sent = server.requests;
+    const t0 = Date.now();
+    await model.close();
+    const result = await settled;
+    assert.ok(result instanceof Error, 'the call rejects');
+    assert.ok(Date.now() - t0 < 500, `rejected ${Date.now() - t0} ms after close`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(server.requests, sent, 'no request after close');
+  });
+});

@@ -133,6 +133,8 @@ export class RemoteModel {
   private readonly compiled = new WeakMap<ScoreMapping, CompiledMapping>();
   private readonly tensors: TensorMetadata[];
   private closed = false;
+  /** Aborted by `close()`: ends requests in flight and retries waiting in backoff. */
+  private readonly closing = new AbortController();
 
   private constructor(private readonly options: RemoteModelOptions, protocol: RemoteProtocol, tensors: TensorMetadata[]) {
     this.protocol = protocol;
@@ -218,10 +220,19 @@ export class RemoteModel {
     return out;
   }
 
-  /** Stops new calls; connections are pooled by Node's `fetch` and close when idle. */
+  /**
+   * Stops new calls and ends the ones under way: requests in flight are aborted and retries waiting
+   * to try again give up, so their calls reject at once. Connections are pooled by Node's `fetch`
+   * and close when idle.
+   */
   close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     return Promise.resolve();
+  }
+
+  private closedError(): WeirError {
+    return new WeirError(`model ${this.name} was closed while a call to it was under way`, { origin: this.name });
   }
 
   private async scoreChunk(plan: CompiledMapping, encoded: unknown[][], good: number[], start: number, end: number, out: ScoredRow[]): Promise<void> {
@@ -266,6 +277,7 @@ export class RemoteModel {
         initialDelayMs: this.options.retryDelayMs ?? 20,
         maxDelayMs: this.options.maxRetryDelayMs ?? 1000,
         onRetry: () => { this.stats.retries++; },
+        signal: this.closing.signal,
       },
     ).catch((err: unknown) => {
       this.stats.failures++;
@@ -274,12 +286,16 @@ export class RemoteModel {
   }
 
   private async attempt(method: 'GET' | 'POST', url: string, body: string | undefined, rows: number): Promise<unknown> {
+    // Also reached after a backoff that close() cut short, or after waiting for a free slot.
+    if (this.closing.signal.aborted) throw this.closedError();
     const stats = this.stats;
     if (method === 'POST') stats.requests++;
     stats.inFlight++;
     stats.maxInFlightSeen = Math.max(stats.maxInFlightSeen, stats.inFlight);
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.timeoutMs);
+    const onClose = (): void => abort.abort();
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
     const what = method === 'POST' ? `a request of ${rows} rows to model ${this.name} at ${url}` : `model ${this.name} at ${url}`;
     let status: number;
     let statusText: string;
@@ -292,6 +308,7 @@ export class RemoteModel {
       statusText = res.statusText;
       text = await res.text();
     } catch (err) {
+      if (this.closing.signal.aborted) throw this.closedError();
       if (abort.signal.aborted) {
         stats.timeouts++;
         throw new RemoteTimeoutError(`${what} got no answer within ${this.timeoutMs} ms`, this.name);
@@ -303,6 +320,7 @@ export class RemoteModel {
       });
     } finally {
       clearTimeout(timer);
+      this.closing.signal.removeEventListener('abort', onClose);
       stats.inFlight--;
     }
     if (status >= 200 && status < 300) {

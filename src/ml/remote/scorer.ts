@@ -1,7 +1,8 @@
 import { errorMessage } from '../../core/errors.js';
 import type { OnnxModel, ScoreMapping } from '../onnx-model.js';
 import type { MlPredictCounters } from '../predict-operator.js';
-import { RemoteModel, RemoteTimeoutError } from './remote-model.js';
+import { isTimeout } from '../scoring-group.js';
+import { RemoteModel } from './remote-model.js';
 import type { RemoteModelOptions } from './remote-model.js';
 
 /** Anything that scores rows: a `RemoteModel`, or an in-process model wrapped by {@link asScorer}. */
@@ -91,9 +92,11 @@ export async function scoreRows(
       return r.error;
     });
   } catch (err) {
-    if (err instanceof RemoteTimeoutError) stats.timeouts++;
+    // isTimeout, not instanceof: every error marked as a timeout (ours or a scorer's) counts alike.
+    const timedOut = isTimeout(err);
+    if (timedOut) stats.timeouts++;
     else stats.modelErrors++;
-    warn(err instanceof RemoteTimeoutError ? 'timeout' : 'model-error', `${scorer.label()} failed on ${rows.length} rows: ${errorMessage(err)}`);
+    warn(timedOut ? 'timeout' : 'model-error', `${scorer.label()} failed on ${rows.length} rows: ${errorMessage(err)}`);
     const e = err instanceof Error ? err : new Error(String(err));
     return rows.map(() => e);
   }
