@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.js';
 import { parseDuration } from '../core/time.js';
-import { checks } from './options.js';
+import { booleanOption, checks } from './options.js';
 import type { OptionSpec, ResolvedOptions } from './options.js';
 
 const duration = (v: string): string | undefined => {
@@ -47,7 +47,7 @@ export interface LookupConfig {
 export function lookupConfig(table: string, options: ResolvedOptions): LookupConfig {
   const get = (k: string): string | undefined => options.get(k);
   const partial = ['lookup.partial-cache.max-rows', 'lookup.partial-cache.expire-after-write', 'lookup.partial-cache.expire-after-access'].filter((k) => get(k) !== undefined);
-  const config: LookupConfig = { maxRetries: Number(get('lookup.max-retries') ?? 3), async: get('lookup.async') === 'true' };
+  const config: LookupConfig = { maxRetries: Number(get('lookup.max-retries') ?? 3), async: booleanOption(options, 'lookup.async', false) };
   if (get('lookup.cache') !== 'PARTIAL') {
     // Flink ignores these without a PARTIAL cache; a user who sets them expects a cache, so say so.
     if (partial.length > 0) throw new UserError(`table "${table}": ${partial.map((k) => `'${k}'`).join(', ')} has no effect without a cache`, { hint: "add 'lookup.cache' = 'PARTIAL'" });
@@ -58,7 +58,7 @@ export function lookupConfig(table: string, options: ResolvedOptions): LookupCon
       hint: "set 'lookup.partial-cache.max-rows', 'lookup.partial-cache.expire-after-write' or 'lookup.partial-cache.expire-after-access'",
     });
   }
-  const cache: LookupCacheConfig = { cacheMissingKey: get('lookup.partial-cache.cache-missing-key') !== 'false' };
+  const cache: LookupCacheConfig = { cacheMissingKey: booleanOption(options, 'lookup.partial-cache.cache-missing-key', true) };
   const rows = get('lookup.partial-cache.max-rows');
   const write = get('lookup.partial-cache.expire-after-write');
   const access = get('lookup.partial-cache.expire-after-access');

@@ -79,6 +79,15 @@ function isDynamicKey(key: string, specs: Map<string, OptionSpec>): boolean {
   return dynamicSpec(key, specs) !== undefined;
 }
 
+/**
+ * A boolean option: `checks.boolean` accepts any case ('TRUE'), so readers must not compare with
+ * 'true' themselves. `fallback` when the option is absent.
+ */
+export function booleanOption(options: ReadonlyMap<string, string>, key: string, fallback: boolean): boolean {
+  const v = options.get(key);
+  return v === undefined ? fallback : v.trim().toLowerCase() === 'true';
+}
+
 /** Checks for option values. */
 export const checks = {
   boolean: (v: string) => (/^(true|false)$/i.test(v) ? undefined : "expected 'true' or 'false'"),

@@ -1,7 +1,8 @@
 import type { RetryOptions } from '../core/retry.js';
 import { RedisConnection } from '../connectors/redis/connection.js';
 import type { FeatureRow, FeatureValues } from './feature-row.js';
-import { checkNamespace, decodeHistoryMember, historyKey, opt } from './feature-row.js';
+import { checkNamespace, historyKey } from '../connectors/redis/feature-layout.js';
+import { decodeHistoryMember, opt } from './feature-row.js';
 
 /** One point-in-time question: the features of `key` as they were at `time`. */
 export interface AsOfQuery {

@@ -1,7 +1,8 @@
 import type { RetryOptions } from '../core/retry.js';
 import { RedisConnection } from '../connectors/redis/connection.js';
 import type { FeatureRow } from './feature-row.js';
-import { TIME_FIELD, checkFeatureName, checkNamespace, decodeHash, onlineKey, opt } from './feature-row.js';
+import { TIME_FIELD, checkNamespace, onlineKey } from '../connectors/redis/feature-layout.js';
+import { checkFeatureName, decodeHash, opt } from './feature-row.js';
 import type { CacheStats } from './lru-cache.js';
 import { TtlLruCache } from './lru-cache.js';
 

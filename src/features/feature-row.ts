@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import { TIME_FIELD } from '../connectors/redis/feature-layout.js';
 
 /** A feature value as stored: JSON scalars. */
 export type FeatureValue = number | string | boolean | null;
@@ -14,29 +15,8 @@ export interface FeatureRow {
   time: number;
 }
 
-/** Hash field holding the event time of the values; feature names may not start with `__`. */
-export const TIME_FIELD = '__ts';
-
-/**
- * Redis key layout of a namespace: `NS:f:KEY` is the hash of current values, `NS:h:KEY` the sorted set
- * of past values by event time. One place, so the sink, the lookup and the history agree.
- */
-export function onlineKey(namespace: string, key: string): string {
-  return `${namespace}:f:${key}`;
-}
-
-export function historyKey(namespace: string, key: string): string {
-  return `${namespace}:h:${key}`;
-}
-
-export function checkNamespace(namespace: string, origin: string): string {
-  if (typeof namespace !== 'string' || namespace === '' || /\s/.test(namespace)) {
-    throw new UserError(`${origin}: namespace must be a non-empty word without spaces, got ${JSON.stringify(namespace)}`, {
-      hint: 'name it after the feature group, e.g. namespace: "card_features"',
-    });
-  }
-  return namespace;
-}
+// The Redis key layout is shared with the SQL `redis` connector, which may not import this folder.
+export { TIME_FIELD, onlineKey, historyKey, checkNamespace } from '../connectors/redis/feature-layout.js';
 
 export function checkFeatureName(name: string, origin: string): void {
   if (name === '' || name.startsWith('__')) {

@@ -6,7 +6,8 @@ import type { Sink, SinkWriter } from '../runtime/sink.js';
 import { RedisConnection } from '../connectors/redis/connection.js';
 import type { RedisScript } from '../connectors/redis/connection.js';
 import type { FeatureValues } from './feature-row.js';
-import { TIME_FIELD, checkNamespace, encodeHistoryMember, encodeValues, historyKey, onlineKey, opt } from './feature-row.js';
+import { TIME_FIELD, checkNamespace, historyKey, onlineKey } from '../connectors/redis/feature-layout.js';
+import { encodeHistoryMember, encodeValues, opt } from './feature-row.js';
 
 /**
  * Writes one entity's features only if their event time is newer than the stored one, so a replay after

@@ -215,6 +215,36 @@ test('cancel stops a query over an unbounded source', { timeout: 20_000 }, async
   await result.done;
 });
 
+test('leaving for await early ends an unbounded query, as closing a Flink collect iterator does', { timeout: 20_000 }, async () => {
+  const tenv = TableEnvironment.create();
+  await tenv.executeSql("CREATE TABLE gen (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2000', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '1000000000')");
+  const result = await tenv.executeSql('SELECT n FROM gen');
+  let count = 0;
+  for await (const _change of result) {
+    if (++count === 10) break;
+  }
+  // no cancel(): the job still ends
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((r) => { timer = setTimeout(() => r('still running'), 3000); });
+  const ended = await Promise.race([result.done.then(() => 'ended', () => 'ended'), late]);
+  clearTimeout(timer);
+  assert.equal(ended, 'ended');
+});
+
+test('an unbounded query nobody reads yet holds its job back instead of filling memory', { timeout: 20_000 }, async () => {
+  const tenv = TableEnvironment.create();
+  await tenv.executeSql("CREATE TABLE gen (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000000', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '1000000000')");
+  const result = await tenv.executeSql('SELECT n FROM gen');
+  await new Promise((r) => setTimeout(r, 500));
+  await result.cancel();
+  await result.done;
+  // what was produced before cancel waits unread: about the read-ahead bound, not 500 ms at a million rows a second
+  let rows = 0;
+  for await (const _change of result) rows++;
+  assert.ok(rows <= 20_000, `${rows} rows queued`);
+  assert.ok(rows >= 10_000, `${rows} rows queued`);
+});
+
 test('examples/sql-api prints what docs/sql-api.md says', () => {
   const script = fileURLToPath(new URL('../../examples/sql-api/sql-api.js', import.meta.url));
   const out = execFileSync(process.execPath, [script], { encoding: 'utf8' });

@@ -240,7 +240,7 @@ export class TableEnvironment {
 export function startSqlJob(job: SqlJob, settings: EnvironmentOptions, link?: (env: StreamExecutionEnvironment) => void): TableResult {
   const env = StreamExecutionEnvironment.create({ ...settings, name: job.name });
   const select = job.sinks.find((s) => s.kind === 'collect');
-  const queue = select ? new RowQueue(select) : undefined;
+  const queue = select ? new RowQueue(select, job.bounded) : undefined;
   job.build(env, queue ? { selectSink: () => queue.sink() } : {});
   link?.(env);
   return jobResult(env.execute(job.name), job, queue);
@@ -609,7 +609,15 @@ function jobResult(handle: JobHandle, job: SqlJob, queue: RowQueue | undefined):
     formatRow: (r) => formatted(r.kind, r.values, types),
     async *[Symbol.asyncIterator]() {
       if (!queue) return;
-      for await (const batch of queue.batches()) yield* batch;
+      let readAll = false;
+      try {
+        for await (const batch of queue.batches()) yield* batch;
+        readAll = true;
+      } finally {
+        // As Flink's collect iterator: closing it early (a `break` out of `for await`) ends an unbounded
+        // job, whose rows would otherwise pile up with nobody left to read them.
+        if (!readAll && !job.bounded) result.cancel().catch(() => {});
+      }
     },
   };
   return result;
@@ -619,8 +627,10 @@ function jobResult(handle: JobHandle, job: SqlJob, queue: RowQueue | undefined):
 const READ_AHEAD = 10_000;
 
 /**
- * The rows of a SELECT between its job and the reader. The job only waits for the reader once one
- * has started reading, so a bounded job nobody reads still finishes (its rows wait in memory).
+ * The rows of a SELECT between its job and the reader. A bounded job only waits for the reader once one
+ * has started reading, so a bounded job nobody reads still finishes (its rows wait in memory). An
+ * unbounded job waits from the start, as it would otherwise fill memory before anyone reads, until its
+ * reader goes away (`stopReading`).
  */
 class RowQueue {
   private pending: ChangelogRow[][] = [];
@@ -632,9 +642,11 @@ class RowQueue {
   private wake: (() => void) | undefined;
   /** Writers waiting for the reader: one per parallel subtask of the sink at most. */
   private drained: (() => void)[] = [];
+  /** Set once a reader has gone: from then on the job never waits, so cancelling it cannot hang. */
+  private abandoned = false;
   private readonly names: string[];
 
-  constructor(private readonly select: SqlJobSink) {
+  constructor(private readonly select: SqlJobSink, private readonly bounded: boolean) {
     this.names = select.fields.map((f) => f.name);
   }
 
@@ -648,7 +660,8 @@ class RowQueue {
           this.pending.push(rows);
           this.size += rows.length;
           this.wake?.();
-          if (this.reading && this.size > READ_AHEAD) return new Promise<void>((resolve) => { this.drained.push(resolve); });
+          const waitForReader = this.reading || (!this.bounded && !this.abandoned);
+          if (waitForReader && this.size > READ_AHEAD) return new Promise<void>((resolve) => { this.drained.push(resolve); });
         },
       }),
     };
@@ -663,6 +676,7 @@ class RowQueue {
   /** The reader has gone: the job no longer waits for it. */
   stopReading(): void {
     this.reading = false;
+    this.abandoned = true;
     this.release();
   }
 

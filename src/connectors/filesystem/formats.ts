@@ -1,4 +1,5 @@
 import { UserError } from '../../core/errors.js';
+import { booleanOption } from '../options.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ColumnSchema, Row } from '../schema.js';
 import { SqlRuntimeError } from '../../sql/types/errors.js';
@@ -23,8 +24,8 @@ function reasonOf(e: unknown, field: string): string {
 
 /** Flink's json format: one object per line, fields by column name, missing fields NULL. */
 export function jsonDecoder(columns: ColumnSchema[], options: ResolvedOptions): LineDecoder {
-  const ignore = options.get('json.ignore-parse-errors') === 'true';
-  const failOnMissing = options.get('json.fail-on-missing-field') === 'true';
+  const ignore = booleanOption(options, 'json.ignore-parse-errors', false);
+  const failOnMissing = booleanOption(options, 'json.fail-on-missing-field', false);
   const n = columns.length;
   return (line, file, lineNo) => {
     let obj: unknown;
@@ -86,11 +87,11 @@ export function splitCsv(line: string, delimiter: string, quote: string): string
 
 /** Flink's csv format: fields by position, no header. */
 export function csvDecoder(columns: ColumnSchema[], options: ResolvedOptions): LineDecoder {
-  const ignore = options.get('csv.ignore-parse-errors') === 'true';
+  const ignore = booleanOption(options, 'csv.ignore-parse-errors', false);
   const delimiter = options.get('csv.field-delimiter') ?? ',';
   const quote = options.get('csv.quote-character') ?? '"';
   const nullLiteral = options.get('csv.null-literal');
-  const allowComments = options.get('csv.allow-comments') === 'true';
+  const allowComments = booleanOption(options, 'csv.allow-comments', false);
   return (line, file, lineNo) => {
     if (allowComments && line.startsWith('#')) return null;
     const parts = splitCsv(line, delimiter, quote);

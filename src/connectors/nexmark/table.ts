@@ -1,7 +1,7 @@
 import { UserError } from '../../core/errors.js';
 import type { Source } from '../../runtime/source.js';
 import type { NexmarkConfig, NexmarkEvent } from '../../nexmark/index.js';
-import { checks, type OptionSpec } from '../options.js';
+import { booleanOption, checks, type OptionSpec } from '../options.js';
 import type { ColumnSchema, ConnectorContext, Row, TableConnector } from '../schema.js';
 import { nexmarkSource, type NexmarkSourceConfig } from './source.js';
 
@@ -61,7 +61,7 @@ export function nexmarkConfigFromOptions(options: ReadonlyMap<string, string>): 
     hotBiddersRatio: num('bid.hot-ratio.bidders'),
     hotSellersRatio: num('auction.hot-ratio.sellers'),
   };
-  return options.get('rate.limited') === 'true' ? { ...config, ratePerSecond: config.firstEventRate! } : config;
+  return booleanOption(options, 'rate.limited', false) ? { ...config, ratePerSecond: config.firstEventRate! } : config;
 }
 
 type Getter = (e: NexmarkEvent) => unknown;

@@ -2,8 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../core/errors.js';
 import { T } from '../../sql/types/sql-type.js';
+import { lookupConfig } from '../lookup-options.js';
 import { validateOptions } from '../options.js';
 import type { ColumnSchema, ConnectorContext } from '../schema.js';
+import { TIME_FIELD, onlineKey } from './feature-layout.js';
 import { decodeRedisRow, redisConnector, redisKey, redisLayout } from './table.js';
 
 const columns: ColumnSchema[] = [
@@ -60,4 +62,23 @@ test('options are checked with messages that say what to write', () => {
   assert.throws(() => redisLayout(ctx({ namespace: 'card', 'time-column': 'country' })), /must name a BIGINT, TIMESTAMP\(3\) or TIMESTAMP_LTZ\(3\) column/);
   assert.throws(() => ctx({ namespace: 'card', 'lookup.cache': 'FULL' }), /'lookup.cache' = 'FULL' is invalid: expected one of 'NONE', 'PARTIAL'/);
   assert.deepEqual(redisConnector.lookupKeys!(ctx({ namespace: 'card' })), ['card']);
+});
+
+test('the feature store layout comes from feature-layout, as the feature sink writes it', () => {
+  const layout = redisLayout(ctx({ namespace: 'card' }));
+  assert.equal(redisKey(layout, 'c1'), onlineKey('card', 'c1'));
+  assert.equal(layout.fields[0], TIME_FIELD);
+  assert.throws(() => redisLayout(ctx({ namespace: 'two words' })), /option 'namespace': namespace must be a non-empty word without spaces/);
+});
+
+test("boolean options are read in any case: 'TRUE' and 'FALSE' take effect", () => {
+  assert.equal(redisLayout(ctx({ namespace: 'card', 'ignore-parse-errors': 'TRUE' })).ignoreParseErrors, true);
+  const config = lookupConfig('cards', ctx({
+    namespace: 'card', 'lookup.async': 'TRUE', 'lookup.cache': 'PARTIAL', 'lookup.partial-cache.max-rows': '10', 'lookup.partial-cache.cache-missing-key': 'FALSE',
+  }).options);
+  assert.equal(config.async, true);
+  assert.equal(config.cache?.cacheMissingKey, false);
+  const defaults = lookupConfig('cards', ctx({ namespace: 'card', 'lookup.cache': 'PARTIAL', 'lookup.partial-cache.max-rows': '10' }).options);
+  assert.equal(defaults.async, false);
+  assert.equal(defaults.cache?.cacheMissingKey, true);
 });

@@ -4,13 +4,11 @@ import { SqlRuntimeError } from '../../sql/types/errors.js';
 import { formatValue, parseValue } from '../../sql/types/values.js';
 import { typeToString } from '../../sql/types/sql-type.js';
 import { LOOKUP_OPTIONS } from '../lookup-options.js';
-import { checks } from '../options.js';
+import { booleanOption, checks } from '../options.js';
 import type { OptionSpec } from '../options.js';
 import type { ColumnSchema, ConnectorContext, LookupContext, LookupSource, Row, TableConnector } from '../schema.js';
 import { RedisConnection } from './connection.js';
-
-/** Hash field of the feature store holding the event time of an entity's values (see `src/features`). */
-const FEATURE_TIME_FIELD = '__ts';
+import { TIME_FIELD, checkNamespace, onlinePrefix } from './feature-layout.js';
 
 /** Keys per pipeline: one round trip each; larger batches are split (and overlap with `'lookup.async'`). */
 const KEYS_PER_PIPELINE = 2000;
@@ -53,9 +51,7 @@ export function redisLayout(ctx: ConnectorContext): RedisLayout {
       origin: 'connector:redis', hint: "e.g. 'namespace' = 'card' to read what RedisFeatureSink wrote for namespace card",
     });
   }
-  if (namespace !== undefined && (namespace === '' || /\s/.test(namespace))) {
-    throw new UserError(`table "${table}": 'namespace' must be a word without spaces, got '${namespace}'`, { origin: 'connector:redis' });
-  }
+  if (namespace !== undefined) checkNamespace(namespace, `table "${table}": option 'namespace'`);
   const pk = ctx.primaryKey ?? [];
   if (pk.length !== 1) {
     throw new UserError(`table "${table}": a redis table needs a PRIMARY KEY of one column, the entity key${pk.length > 1 ? ` (got ${pk.join(', ')})` : ''}`, {
@@ -78,7 +74,7 @@ export function redisLayout(ctx: ConnectorContext): RedisLayout {
   }
   if (namespace !== undefined) {
     // Always read the time field: an entity without it has no row, as for the feature store's own lookup.
-    fields.push(FEATURE_TIME_FIELD);
+    fields.push(TIME_FIELD);
     positions.push(timeColumn === undefined ? -1 : ctx.columns.findIndex((c) => c.name === timeColumn));
   }
   ctx.columns.forEach((c, i) => {
@@ -87,8 +83,8 @@ export function redisLayout(ctx: ConnectorContext): RedisLayout {
     positions.push(i);
   });
   return {
-    table, prefix: namespace !== undefined ? `${namespace}:f:` : keyPrefix!, json: namespace !== undefined, keyIndex, fields, positions,
-    columns: ctx.columns, ignoreParseErrors: o.get('ignore-parse-errors') === 'true',
+    table, prefix: namespace !== undefined ? onlinePrefix(namespace) : keyPrefix!, json: namespace !== undefined, keyIndex, fields, positions,
+    columns: ctx.columns, ignoreParseErrors: booleanOption(o, 'ignore-parse-errors', false),
   };
 }
 

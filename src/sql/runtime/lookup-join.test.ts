@@ -34,7 +34,7 @@ class MemoryLookup implements LookupSource {
   }
 }
 
-function operator(store: MemoryLookup, options: Omit<Partial<LookupJoinSpec>, 'config'> & { config?: Partial<LookupConfig> } = {}): LookupJoinOperator {
+function operator(store: LookupSource, options: Omit<Partial<LookupJoinSpec>, 'config'> & { config?: Partial<LookupConfig> } = {}): LookupJoinOperator {
   const { config, ...rest } = options;
   return new LookupJoinOperator({
     connector: { table: 'users', columns: [], options: new Map(), keyColumns: ['id'] },
@@ -201,4 +201,69 @@ test('LookupCache: expire-after-access keeps keys that are read, max-rows evicts
   const t = new LookupCache<string>({ expireAfterWriteMs: 10 });
   for (let i = 0; i < 100; i++) t.set(`k${i}`, 'v', i * 5);
   assert.ok(t.stats().size <= 3);
+});
+
+/** A store whose calls the test answers by hand, to fail or close at a chosen moment. */
+class ManualLookup implements LookupSource {
+  readonly calls: string[][] = [];
+  readonly answers: { resolve: (rows: Row[][]) => void; reject: (err: unknown) => void; keys: readonly Row[] }[] = [];
+  readonly maxKeysPerCall = 1;
+  lookup(keys: readonly Row[]): Promise<Row[][]> {
+    this.calls.push(keys.map((k) => String(k[0])));
+    return new Promise((resolve, reject) => this.answers.push({ resolve, reject, keys }));
+  }
+  answer(i: number): void {
+    const a = this.answers[i]!;
+    a.resolve(a.keys.map((k) => [[k[0], 'v']]));
+  }
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test("'lookup.async': after one call fails, the other workers start no further calls", async () => {
+  const store = new ManualLookup();
+  const h = new OperatorHarness(operator(store, { config: { async: true }, bufferCapacity: 2 }));
+  await h.open();
+  h.processElements(Array.from({ length: 6 }, (_x, i) => [[i, `k${i}`], i] as [Row, number]));
+  const failure = assert.rejects(h.settled(), /bad value/);
+  await tick();
+  assert.deepEqual(store.calls, [['k0'], ['k1']]);
+  store.answers[0]!.reject(new TypeError('bad value'));
+  await failure;
+  // the slow call still answers, but its worker takes no further chunk
+  store.answer(1);
+  await tick(20);
+  assert.deepEqual(store.calls, [['k0'], ['k1']]);
+  assert.equal(h.output.length, 0);
+});
+
+test('close() stops retries: a call failing after close, or waiting out its backoff, is not tried again', async () => {
+  // the call fails after the operator was closed
+  const inFlight = new ManualLookup();
+  const a = new OperatorHarness(operator(inFlight, { config: { maxRetries: 5 } }));
+  await a.open();
+  a.processElement([1, 'k1'], 1);
+  const failedA = assert.rejects(a.settled(), ExternalError);
+  await tick();
+  await a.close();
+  inFlight.answers[0]!.reject(new ExternalError('store unreachable'));
+  await failedA;
+  await tick(300);
+  assert.equal(inFlight.calls.length, 1, 'no retry after close');
+
+  // the operator is closed while the call waits to be retried
+  const backoff = new ManualLookup();
+  const op = operator(backoff, { config: { maxRetries: 5 } });
+  const b = new OperatorHarness(op);
+  await b.open();
+  const push = b.logs.push.bind(b.logs);
+  b.logs.push = (...lines: string[]): number => { void op.close(); return push(...lines); };
+  b.processElement([1, 'k1'], 1);
+  const failedB = assert.rejects(b.settled());
+  await tick();
+  backoff.answers[0]!.reject(new ExternalError('store unreachable'));
+  await failedB;
+  await tick(300);
+  assert.equal(backoff.calls.length, 1, 'no retry after close');
+  assert.equal(b.logs.length, 1, 'the one retry announced, then given up');
 });

@@ -55,6 +55,8 @@ export class LookupJoinOperator implements StreamOperator<Row, Row> {
   private readonly cache: LookupCache<Row[]> | undefined;
   private readonly counters = { calls: 0, keysLookedUp: 0, retries: 0 };
   private readonly nulls: Row;
+  /** Aborted by `close()`, so calls waiting to retry give up instead of outliving the job. */
+  private closing = new AbortController();
 
   constructor(private readonly spec: LookupJoinSpec) {
     this.name = `lookup-join(${spec.connector.table})`;
@@ -64,6 +66,7 @@ export class LookupJoinOperator implements StreamOperator<Row, Row> {
 
   open(ctx: OperatorContext): void {
     this.ctx = ctx;
+    this.closing = new AbortController();
     this.source = this.spec.createLookup({ ...this.spec.connector, log: (level, message) => ctx.log(level, message) });
   }
 
@@ -111,12 +114,22 @@ export class LookupJoinOperator implements StreamOperator<Row, Row> {
     for (let i = 0; i < ids.length; i += per) chunks.push(ids.slice(i, i + per));
     const concurrency = this.spec.config.async ? Math.min(this.spec.bufferCapacity, chunks.length) : 1;
     let next = 0;
+    // Once one call has failed the batch (and so the job) fails: the other workers take no further
+    // chunks, and their calls waiting to retry stop, rather than keep the store busy for nothing.
+    const failed = new AbortController();
+    const signal = AbortSignal.any([failed.signal, this.closing.signal]);
     const worker = async (): Promise<void> => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++]!;
-        const rows = await this.call(source, chunk.map((id) => ask.get(id)!));
-        for (let j = 0; j < chunk.length; j++) found.set(chunk[j]!, this.complete(rows[j] ?? []));
+      try {
+        while (!signal.aborted && next < chunks.length) {
+          const chunk = chunks[next++]!;
+          const rows = await this.call(source, chunk.map((id) => ask.get(id)!), signal);
+          for (let j = 0; j < chunk.length; j++) found.set(chunk[j]!, this.complete(rows[j] ?? []));
+        }
+      } catch (err) {
+        failed.abort();
+        throw err;
       }
+      this.throwIfStopped(signal);
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const cache = this.cache;
@@ -128,13 +141,22 @@ export class LookupJoinOperator implements StreamOperator<Row, Row> {
     }
   }
 
-  /** One `lookup` call with the join's retry policy. */
-  private async call(source: LookupSource, keys: Row[]): Promise<Row[][]> {
+  /** Throws when the batch was given up (another call failed, or the operator closed). */
+  private throwIfStopped(signal: AbortSignal): void {
+    if (!signal.aborted) return;
+    const reason = this.closing.signal.aborted ? 'the operator was closed' : 'another lookup call of the batch failed';
+    throw new WeirError(`${this.name} stopped looking up: ${reason}`, { origin: this.name });
+  }
+
+  /** One `lookup` call with the join's retry policy; no attempt starts once `signal` is aborted. */
+  private async call(source: LookupSource, keys: Row[], signal: AbortSignal): Promise<Row[][]> {
     const { maxRetries } = this.spec.config;
     const table = this.spec.connector.table;
     let attempts = 0;
     try {
       return await retry(async () => {
+        // `retry` wakes from its backoff when aborted and would try once more.
+        this.throwIfStopped(signal);
         attempts++;
         this.counters.calls++;
         this.counters.keysLookedUp += keys.length;
@@ -144,7 +166,7 @@ export class LookupJoinOperator implements StreamOperator<Row, Row> {
         }
         return rows;
       }, {
-        attempts: maxRetries + 1, initialDelayMs: 100, maxDelayMs: 2000,
+        attempts: maxRetries + 1, initialDelayMs: 100, maxDelayMs: 2000, signal,
         onRetry: (err, attempt) => {
           this.counters.retries++;
           this.ctx?.log('warn', `lookup of ${keys.length} keys in table "${table}" failed (attempt ${attempt} of ${maxRetries + 1}), retrying: ${errorMessage(err)}`);
@@ -195,6 +217,7 @@ export class LookupJoinOperator implements StreamOperator<Row, Row> {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     await this.source?.close?.();
     this.source = undefined;
   }
