@@ -32,12 +32,18 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       const delay = Math.random() * ceiling;
       options.onRetry?.(err, attempt, delay);
       await sleep(delay, options.signal);
+      // Aborted while waiting: give up with the last error rather than try once more.
+      if (options.signal?.aborted) throw err;
     }
   }
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
   });
