@@ -163,6 +163,8 @@ test('CREATE MODEL checks the remote options', () => {
   assert.match(planErr(m("'provider' = 'kserve', 'endpoint' = 'http://h:1', 'max-concurrent-operations' = '0'")).message, /at least 1/);
   assert.match(planErr(m("'provider' = 'kserve', 'endpoint' = 'http://h:1', 'output-mode' = 'sideways'")).message, /'output-mode' = 'sideways'/);
   assert.match(planErr(m("'provider' = 'onnx', 'path' = 'x.onnx', 'endpoint' = 'http://h:1'")).message, /only apply to a remote provider/);
+  assert.match(planErr(m("'provider' = 'kserve', 'endpoint' = 'http://h:1', 'ordered' = 'true', 'output-mode' = 'allow_unordered'")).message, /'output-mode' and 'ordered' are the same option/);
+  assert.match(planErr(m("'provider' = 'kserve', 'endpoint' = 'http://h:1', 'max-in-flight' = '2', 'max-concurrent-operations' = '4'")).message, /are the same option/);
   const triton = planErr(m("'provider' = 'triton'"));
   assert.match(triton.message, /provider 'triton' is not supported/);
   assert.match(triton.hint ?? '', /'kserve' \/ 'tfserving'/);

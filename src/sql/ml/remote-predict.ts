@@ -75,6 +75,12 @@ export function remoteSource(name: string, provider: RemoteSource['provider'], o
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw planError(source, span, `Model "${name}": 'endpoint' = '${endpoint}' is not an http(s) URL`, "write it like 'http://127.0.0.1:8090'");
   }
+  // Flink's option names and weir's aliases: both of a pair given is an error, not a silent choice.
+  for (const [a, b] of [['model', 'model-name'], ['max-concurrent-operations', 'max-in-flight'], ['output-mode', 'ordered']] as const) {
+    if (options.has(a) && options.has(b)) {
+      throw planError(source, span, `Model "${name}": '${a}' and '${b}' are the same option`, `keep one of them`);
+    }
+  }
   const model = options.get('model') ?? options.get('model-name') ?? name;
   const src: RemoteSource = { kind: 'remote', provider, endpoint, model, maxInFlight: 8, maxBatchRows: maxBatchRows ?? 128, ordered: true };
   const version = options.get('model-version');
