@@ -1,4 +1,5 @@
 import { type Key, hashKey } from '../core/keys.js';
+import { withTimeout as withDeadline } from '../core/timeout.js';
 import type { ScoredColumns, ScoredRow } from './onnx-model.js';
 
 /** The path of a model call: production, the B side of an A/B test, or the shadow. */
@@ -36,11 +37,7 @@ export class ScoringTimeout extends Error {}
 
 /** `p`, or a rejection with {@link ScoringTimeout} after `ms` (no limit when undefined). */
 export function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
-  if (ms === undefined) return p;
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new ScoringTimeout(`no result within ${ms} ms`)), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e); });
-  });
+  return withDeadline(p, ms, () => new ScoringTimeout(`no result within ${ms} ms`));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Batch } from '../core/batch.js';
 import { ExternalError } from '../core/errors.js';
+import { withTimeout } from '../core/timeout.js';
 import type { Output, StreamOperator } from './operator.js';
 
 export interface AsyncMapOptions<IN, OUT> {
@@ -37,7 +38,7 @@ export function asyncMapOperator<IN, OUT>(fn: (value: IN) => Promise<OUT>, optio
           const v = batch.values[i]!;
           let r: OUT;
           try {
-            r = await withTimeout(fn(v), options.timeoutMs, name);
+            r = await withTimeout(fn(v), options.timeoutMs, () => timedOut(name, options.timeoutMs!));
           } catch (err) {
             if (!options.fallback) throw err;
             r = options.fallback(v, err);
@@ -66,7 +67,7 @@ export function asyncBatchMapOperator<IN, OUT>(
     async processBatch(batch: Batch<IN>, out: Output<OUT>) {
       let results: OUT[];
       try {
-        results = await withTimeout(fn(batch.values), options.timeoutMs, name);
+        results = await withTimeout(fn(batch.values), options.timeoutMs, () => timedOut(name, options.timeoutMs!));
       } catch (err) {
         if (!options.fallback) throw err;
         results = options.fallback(batch.values, err);
@@ -79,10 +80,6 @@ export function asyncBatchMapOperator<IN, OUT>(
   };
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number | undefined, name: string): Promise<T> {
-  if (ms === undefined) return p;
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new ExternalError(`${name}: call timed out after ${ms} ms`, { origin: name })), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e); });
-  });
+function timedOut(name: string, ms: number): ExternalError {
+  return new ExternalError(`${name}: call timed out after ${ms} ms`, { origin: name });
 }

@@ -2,6 +2,7 @@ import type { DataStream } from '../../api/datastream.js';
 import type { Batch } from '../../core/batch.js';
 import type { OperatorContext, Output, StreamOperator } from '../../operators/operator.js';
 import type { ScoreMapping } from '../onnx-model.js';
+import { FALLBACK } from '../predict-operator.js';
 import { chunkedAsyncOperator } from './chunked-async.js';
 import { openScorer, scoreRows, scoringStats, warnOnce } from './scorer.js';
 import type { Scorer, ScorerSource, ScoringStats } from './scorer.js';
@@ -9,8 +10,8 @@ import type { Scorer, ScorerSource, ScoringStats } from './scorer.js';
 /** A record with the model's output columns and `scored_by` added. */
 export type Scored<T> = T & Record<string, unknown> & { scored_by: string };
 
-/** `scored_by` of records a fallback rule scored. */
-export const FALLBACK_LABEL = 'fallback';
+/** `scored_by` of records a fallback rule scored: the same label ML_PREDICT uses. */
+export const FALLBACK_LABEL = FALLBACK;
 
 export interface ScoreRemoteOptions<T> {
   /** An open `RemoteModel` (or any scorer), or the options to open one per operator instance. */
