@@ -6,7 +6,7 @@ import {
 import { wrapInteger } from '../types/cast.js';
 import { compareValues, valueKey } from '../types/compare.js';
 import { toJsonValue } from '../types/values.js';
-import type { Accumulator, AggregateFunction } from './define.js';
+import type { Accumulator, AggregateFunction, FlatAccumulator } from './define.js';
 
 function bad(name: string, args: SqlType[]): SqlTypeError {
   return new SqlTypeError(`Cannot apply '${name}' to arguments of type '${name}(${args.map((t) => `<${typeToString(t).replace(/ NOT NULL$/, '')}>`).join(', ')})'`);
@@ -25,6 +25,29 @@ function avgType(t: SqlType): SqlType {
 }
 
 interface SumAcc { sum: number | Decimal; count: number }
+
+/**
+ * `a + b` (or `a - b`) in source for a non-DECIMAL sum of kind `t`, as {@link adder} computes it:
+ * small integers wrap as Java's do (through `h.wrap`), FLOAT rounds to single precision.
+ */
+function flatSum(t: SqlType, a: string, op: '+' | '-', b: string, h: string): string {
+  if (isIntegerKind(t.kind) && t.kind !== 'BIGINT') return `${h}.wrap(${a} ${op} ${b})`;
+  if (t.kind === 'FLOAT') return `Math.fround(${a} ${op} ${b})`;
+  return `${a} ${op} ${b}`;
+}
+
+/** Fields `[sum, count]`, as the object form `{ sum, count }` of SUM, SUM0 and AVG. */
+function flatSumCount(t: SqlType, result: FlatAccumulator['result'], helpers: object): FlatAccumulator<SumAcc> {
+  return {
+    init: [0, 0],
+    add: ([s, c], [v], h) => `if (${v} != null) { ${s} = ${flatSum(t, s!, '+', v!, h)}; ${c}++; }`,
+    retract: ([s, c], [v], h) => `if (${v} != null) { ${s} = ${flatSum(t, s!, '-', v!, h)}; ${c}--; }`,
+    merge: ([s, c], [os, oc], h) => `${s} = ${flatSum(t, s!, '+', os!, h)}; ${c} += ${oc};`,
+    result,
+    helpers,
+    fromObject: (acc) => [acc.sum as number, acc.count],
+  };
+}
 
 /** Running sum helpers per numeric kind: plain JS numbers, Java-wrapped small ints, or Decimals. */
 function adder(t: SqlType): { zero: number | Decimal; add: (a: any, b: any) => any; sub: (a: any, b: any) => any } {
@@ -69,6 +92,8 @@ function sumLike(name: string, zeroWhenEmpty: boolean): AggregateFunction {
           acc.count += o.count;
         },
         result: (acc) => (acc.count === 0 ? emptyValue : acc.sum instanceof Decimal ? acc.sum.setScale(scale) : acc.sum),
+        flat: args[0]!.kind === 'DECIMAL' ? undefined
+          : flatSumCount(args[0]!, ([s, c]) => `(${c} === 0 ? ${zeroWhenEmpty ? '0' : 'null'} : ${s})`, { wrap: (x: number) => wrapInteger(x, args[0]!.kind) }),
       };
     },
   };
@@ -77,7 +102,7 @@ function sumLike(name: string, zeroWhenEmpty: boolean): AggregateFunction {
 const COUNT: AggregateFunction = {
   name: 'COUNT', minArgs: 0, maxArgs: Infinity, signature: 'COUNT(*) | COUNT(<ANY>, ...)',
   inferType: () => T.bigint(false),
-  create(): Accumulator<{ n: number }> {
+  create(args): Accumulator<{ n: number }> {
     // COUNT(*) arrives with no arguments; COUNT(a, b) counts rows where all are non-null.
     const counts = (args: unknown[]): boolean => {
       for (let i = 0; i < args.length; i++) if (args[i] === null || args[i] === undefined) return false;
@@ -90,6 +115,15 @@ const COUNT: AggregateFunction = {
       retract: (acc, args) => { if (counts(args)) acc.n--; },
       merge: (acc, o) => { acc.n += o.n; },
       result: (acc) => acc.n,
+      flat: {
+        init: [0],
+        add: ([n], a) => (a.length === 0 ? `${n}++;` : `if (${a.map((x) => `${x} != null`).join(' && ')}) ${n}++;`),
+        retract: ([n], a) => (a.length === 0 ? `${n}--;` : `if (${a.map((x) => `${x} != null`).join(' && ')}) ${n}--;`),
+        merge: ([n], [o]) => `${n} += ${o};`,
+        result: ([n]) => n!,
+        countsRows: args.length === 0,
+        fromObject: (acc) => [acc.n],
+      },
     };
   },
 };
@@ -130,6 +164,10 @@ const AVG: AggregateFunction = {
         if (isIntegerKind(k)) return wrapInteger(Math.trunc(q), k);
         return k === 'FLOAT' ? Math.fround(q) : q;
       },
+      flat: dec ? undefined : flatSumCount(T.double(), ([s, c], h) => `(${c} === 0 ? null : ${h}.avg(${s}, ${c}))`, {
+        avg: isIntegerKind(k) ? (s: number, c: number) => wrapInteger(Math.trunc(s / c), k)
+          : k === 'FLOAT' ? (s: number, c: number) => Math.fround(s / c) : (s: number, c: number) => s / c,
+      }),
     };
   },
 };
@@ -174,6 +212,19 @@ function minMax(name: 'MIN' | 'MAX'): AggregateFunction {
         },
         result: (a) => a.value,
       };
+      if (!options?.retraction) {
+        // Numbers compare with the operator itself; other values through `better`.
+        const numeric = isNumeric(resultType) && resultType.kind !== 'DECIMAL';
+        const op = sign > 0 ? '>' : '<';
+        acc.flat = {
+          init: [null],
+          add: ([m], [v], h) => `if (${v} != null && (${m} === null || ${numeric ? `${v} ${op} ${m}` : `${h}.better(${v}, ${m})`})) ${m} = ${v};`,
+          merge: ([m], [o], h) => `if (${o} !== null && (${m} === null || ${numeric ? `${o} ${op} ${m}` : `${h}.better(${o}, ${m})`})) ${m} = ${o};`,
+          result: ([m]) => m!,
+          helpers: { better },
+          fromObject: (a) => [a.value as number | null],
+        };
+      }
       if (options?.retraction) {
         acc.retract = (a, args) => {
           const v = args[0];

@@ -59,6 +59,38 @@ export interface Accumulator<A = any> {
   merge?(acc: A, other: A): void;
   result(acc: A): unknown;
   resultType: SqlType;
+  /**
+   * The same aggregate with its state as a few fields, for built-ins whose state is a few numbers. When
+   * every call of a GROUP BY has one, the planner keeps all calls' fields in one object per group and
+   * generates straight-line code over them (as Flink generates its `AggsHandleFunction`), instead of an
+   * object per call that the garbage collector has to copy while groups and windows are open.
+   */
+  flat?: FlatAccumulator<A>;
+}
+
+/**
+ * An aggregate's state as fields, with its operations as JavaScript source. The snippets get the
+ * fields as assignable expressions `f`, the argument values as expressions `a` (each evaluated once,
+ * before the snippet) and `h`, an expression for {@link FlatAccumulator.helpers}. They hold no user
+ * input: only these names, numbers and operators.
+ */
+export interface FlatAccumulator<A = any> {
+  /** Initial value of each field. */
+  readonly init: readonly (number | null)[];
+  /** Statements that add one row's arguments. */
+  add(f: readonly string[], a: readonly string[], h: string): string;
+  /** Statements that take one row's arguments back, when the aggregate can. */
+  retract?(f: readonly string[], a: readonly string[], h: string): string;
+  /** Statements that fold the fields `o` of another group into `f`. */
+  merge(f: readonly string[], o: readonly string[], h: string): string;
+  /** An expression for the result. */
+  result(f: readonly string[], h: string): string;
+  /** Values the snippets reach through `h`. */
+  readonly helpers?: unknown;
+  /** COUNT(*): the result is the group's row count, which the group keeps anyway (no field needed). */
+  readonly countsRows?: boolean;
+  /** The fields of an accumulator in object form (from `create()`), for state written in that form. */
+  fromObject(acc: A): (number | null)[];
 }
 
 /** How an aggregate will be used; lets append-only aggregates skip bookkeeping they would need to retract. */

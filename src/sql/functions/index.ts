@@ -15,7 +15,7 @@ export {
   FunctionModules, registerModuleFunction, parseFunctionIdentifier, resolveModulePath, type FunctionIdentifier, type FunctionLanguage,
 } from './user-modules.js';
 export type {
-  ArgInfo, EvalContext, ScalarImpl, ScalarFunction, Accumulator, AggregateFunction, AggregateOptions, TableFunction,
+  ArgInfo, EvalContext, ScalarImpl, ScalarFunction, Accumulator, AggregateFunction, AggregateOptions, FlatAccumulator, TableFunction,
 } from './define.js';
 export { badArgs, anyNullable } from './define.js';
 export { likeToRegex, similarToRegex, javaRegex } from './patterns.js';

@@ -173,7 +173,7 @@ test('accumulators survive the checkpoint serialisation; ones that would not are
   set.add(restored, [2]);
   set.retract(restored, [4]);
   assert.deepEqual(set.results(restored), [6]);
-  assert.equal((restored.accs[0] as { seen: Map<number, number> }).seen.get(4), 2);
+  assert.equal((restored.accs![0] as { seen: Map<number, number> }).seen.get(4), 2);
   assert.throws(() => functions.resolveAggregate('CLASSY', []), /CLASSY \(\.\/aggs\.mjs\): accumulator is an instance of Box after createAccumulator\(\), which a checkpoint cannot store/);
   const leaky = functions.resolveAggregate('LEAKY', []);
   assert.throws(() => leaky.add(leaky.create(), []), /accumulator\.fn is a function after accumulate/);

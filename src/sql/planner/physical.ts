@@ -22,9 +22,9 @@ import { TopNOperator } from '../runtime/top-n.js';
 import { MatchRecognizeOperator } from '../runtime/match-recognize.js';
 import { SqlIntervalJoinOperator } from '../runtime/interval-join.js';
 import { TemporalJoinOperator } from '../runtime/temporal-join.js';
-import { watermarkAssigner } from '../runtime/watermark-assigner.js';
+import { watermarkAssigner, type WatermarkShape } from '../runtime/watermark-assigner.js';
 import { windowAggregateFunction, windowResultFunction } from '../runtime/window-aggregate.js';
-import type { CalcRel, PlannedExpr, Rel, WindowDef } from './logical.js';
+import type { CalcRel, PlannedExpr, Rel, WindowAggRel, WindowDef } from './logical.js';
 import type { Expr as AExpr } from '../parser/index.js';
 import { translateMlPredict } from '../ml/ml-predict.js'; // ML_PREDICT hook
 import { translateLookupJoin } from './lookup-join.js'; // lookup join hook
@@ -111,11 +111,29 @@ export function windowsOf(w: WindowDef, ts: number): [number, number][] {
 const fns = (ps: readonly PlannedExpr[]): RowFn[] => ps.map((p) => p.compiled.eval);
 
 /** Whether a WATERMARK expression is `rowtime` or `rowtime ± INTERVAL literal`: it never decreases as the rowtime grows. */
-function isMonotoneWatermark(e: AExpr | undefined, rowtime: string): boolean {
+function watermarkShape(e: AExpr | undefined, rowtime: string): WatermarkShape | undefined {
   const isRowtime = (x: AExpr): boolean => x.kind === 'Identifier' && x.parts.length === 1 && x.parts[0] === rowtime;
-  if (!e) return false;
-  if (isRowtime(e)) return true;
-  return e.kind === 'Binary' && (e.op === '-' || e.op === '+') && isRowtime(e.left) && e.right.kind === 'IntervalLiteral';
+  if (!e) return undefined;
+  if (isRowtime(e)) return 'lagging';
+  if (e.kind !== 'Binary' || (e.op !== '-' && e.op !== '+') || !isRowtime(e.left) || e.right.kind !== 'IntervalLiteral') return undefined;
+  const back = (e.op === '-') !== (e.right.negative !== e.right.value.trim().startsWith('-'));
+  return back ? 'lagging' : 'monotone';
+}
+
+/** A window aggregation; `columns` picks (and orders) its output columns when a projection was fused into it. */
+function translateWindowAggregate(env: StreamExecutionEnvironment, rel: WindowAggRel, columns?: number[]): SqlStream {
+  const input = translate(env, rel.input) as DataStream<Row>;
+  const keyFns = fns(rel.keys);
+  const keyIsValue = rel.keys.length === 1 && PLAIN_KEY_KINDS.has(rel.keys[0]!.compiled.type.kind);
+  const aggs = new AggregateSet(rel.calls, keyFns, !keyIsValue);
+  const selector = plainKeySelector(rel.keys) ?? keySelector(keyFns);
+  const assigner = assignerFor(rel.window);
+  const name = `window-aggregate(${rel.window.kind})${columns ? '+calc' : ''}`;
+  return input.keyBy(selector).keyedTransform(name, () => new WindowOperator<Row, Row, any, TimeWindow>({
+    assigner, name, keySelector: selector,
+    aggregate: windowAggregateFunction(aggs),
+    process: windowResultFunction(aggs, rel.keys.length, keyIsValue, columns),
+  })) as SqlStream;
 }
 
 /** A Calc without filter whose projection is `[row[0], row[1], …]` of all input columns: rows pass unchanged. */
@@ -154,8 +172,8 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       }
       if (rel.rowtime) {
         const { index, watermark } = rel.rowtime;
-        const monotone = isMonotoneWatermark(t.watermark?.expr, rel.fields[index]!.name);
-        s = (s as DataStream<Row>).transform(`watermark(${t.name})`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval, monotone)) as SqlStream;
+        const shape = watermarkShape(t.watermark?.expr, rel.fields[index]!.name);
+        s = (s as DataStream<Row>).transform(`watermark(${t.name})`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval, shape)) as SqlStream;
       }
       return s;
     }
@@ -166,6 +184,11 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       while (below.kind === 'Calc' && below.updating === rel.input.updating) {
         chain.unshift(below);
         below = below.input;
+      }
+      // A Calc that only picks columns of a window aggregate (dropping window_time, mostly) is fused into
+      // it: the window's result rows are built with those columns, so no second row per result.
+      if (below.kind === 'WindowAggregate' && chain.length === 1 && !isIdentityCalc(rel) && !rel.filter && rel.projects?.every((p) => p.column !== undefined)) {
+        return translateWindowAggregate(env, below, rel.projects.map((p) => p.column!));
       }
       const input = translate(env, below);
       // A Calc that only lists its input's columns in order (the SELECT over an aggregate, mostly) is skipped.
@@ -195,20 +218,7 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
         return windowsOf(w, ts).map(([s, e]) => [...row, s, e, e - 1]);
       }) as SqlStream;
     }
-    case 'WindowAggregate': {
-      const input = translate(env, rel.input) as DataStream<Row>;
-      const keyFns = fns(rel.keys);
-      const keyIsValue = rel.keys.length === 1 && PLAIN_KEY_KINDS.has(rel.keys[0]!.compiled.type.kind);
-      const aggs = new AggregateSet(rel.calls, keyFns, !keyIsValue);
-      const selector = plainKeySelector(rel.keys) ?? keySelector(keyFns);
-      const assigner = assignerFor(rel.window);
-      const name = `window-aggregate(${rel.window.kind})`;
-      return input.keyBy(selector).keyedTransform(name, () => new WindowOperator<Row, Row, any, TimeWindow>({
-        assigner, name, keySelector: selector,
-        aggregate: windowAggregateFunction(aggs),
-        process: windowResultFunction(aggs, true, keyIsValue),
-      })) as SqlStream;
-    }
+    case 'WindowAggregate': return translateWindowAggregate(env, rel);
     case 'Join': {
       const left = translate(env, rel.left);
       const right = translate(env, rel.right);

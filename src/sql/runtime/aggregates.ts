@@ -1,6 +1,6 @@
 import { UserError } from '../../core/errors.js';
 import type { Row } from '../../connectors/registry.js';
-import type { Accumulator } from '../functions/define.js';
+import type { Accumulator, FlatAccumulator } from '../functions/define.js';
 import { valueKey } from '../types/compare.js';
 import type { RowFn } from './calc.js';
 
@@ -14,16 +14,30 @@ export interface AggCall {
   text: string;
 }
 
-/** The accumulators of all calls of one group (and window). */
+/**
+ * The accumulators of all calls of one group (and window). In the object form each call has an
+ * accumulator object in `accs`; in the flat form (every call has a {@link FlatAccumulator}, none is
+ * DISTINCT) the calls' fields are properties of this one object (`f0`, `f1`, …) and `accs` is absent.
+ */
 export interface GroupAcc {
   /** Values of the grouping keys, taken from the first row. */
   keys: Row | null;
-  accs: unknown[];
-  /** Per DISTINCT call: how often each distinct argument list was seen. */
-  seen: (Map<string, { args: unknown[]; n: number }> | null)[];
   /** Rows currently accumulated (insertions minus retractions). */
   count: number;
+  /** Object form: one accumulator per call. */
+  accs?: unknown[];
+  /** Object form: per DISTINCT call, how often each distinct argument list was seen. */
+  seen?: (Map<string, { args: unknown[]; n: number }> | null)[];
 }
+
+/**
+ * A column of a row built from a group: grouping key `key`, the caller's value `extra` (window
+ * bounds), or the result of call `result`.
+ */
+export type GroupColumn = { key: number } | { extra: number } | { result: number };
+
+/** Builds an output row from a group: `keys` is the key array, or the single key itself with `keyIsValue`. */
+export type RowMaker = (acc: GroupAcc, keys: any, x0?: unknown, x1?: unknown, x2?: unknown) => Row;
 
 /** The arguments of COUNT(*): one shared, frozen array, so counting allocates nothing per row. */
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
@@ -58,6 +72,13 @@ function hasNull(args: readonly unknown[]): boolean {
  * results. Shared by window aggregation and unbounded group aggregation.
  */
 export class AggregateSet {
+  /** Set when the accumulators use the flat form: each call's result as an expression over `acc`. */
+  private readonly flatResults: string[] | undefined;
+  private readonly flatCreate: (() => GroupAcc) | undefined;
+  private readonly flatMerge: ((target: GroupAcc, other: GroupAcc) => void) | undefined;
+  /** Flat form: the field names of each call (empty for COUNT(*), which reads `count`). */
+  private readonly flatFields: string[][] = [];
+  private resultsMaker: RowMaker | undefined;
   private readonly args: ((row: Row) => unknown[])[];
   private readonly anyDistinct: boolean;
   /** `seen` of every accumulator when no call is DISTINCT: nothing is ever stored in it. */
@@ -76,9 +97,119 @@ export class AggregateSet {
     this.args = calls.map((c) => argsOf(c.args, c.distinct));
     this.anyDistinct = calls.some((c) => c.distinct);
     this.noneSeen = calls.map(() => null);
+    const flats = calls.map((c) => (c.distinct ? undefined : c.accumulator.flat));
+    if (calls.length > 0 && flats.every((f) => f !== undefined)) {
+      const flat = this.compileFlat(flats as FlatAccumulator[]);
+      this.flatResults = flat.results;
+      this.flatCreate = flat.create;
+      this.flatMerge = flat.merge;
+      this.add = flat.add;
+      this.retract = flat.retract;
+      return;
+    }
+    this.flatResults = undefined;
+    this.flatCreate = undefined;
+    this.flatMerge = undefined;
     const plain = calls.every((c) => !c.distinct && !c.filter);
     this.add = plain ? this.unrolled('add') : (acc, row) => this.addRow(acc, row);
     this.retract = plain && calls.every((c) => c.accumulator.retract) ? this.unrolled('retract') : (acc, row) => this.retractRow(acc, row);
+  }
+
+  /** How many grouping keys a group has. */
+  get keyCount(): number {
+    return this.keyFns.length;
+  }
+
+  /** Whether the accumulators use the flat form. */
+  get isFlat(): boolean {
+    return this.flatResults !== undefined;
+  }
+
+  /**
+   * Generates create/add/retract/merge for the flat form: one object per group with every call's
+   * fields, and straight-line code per call (FILTER as an `if` around it). The generated text holds
+   * only indexes, field names and the built-ins' snippets, never user input.
+   */
+  private compileFlat(flats: readonly FlatAccumulator[]): {
+    create: () => GroupAcc; add: (acc: GroupAcc, row: Row) => void; retract: (acc: GroupAcc, row: Row) => void;
+    merge: (target: GroupAcc, other: GroupAcc) => void; results: string[];
+  } {
+    const calls = this.calls;
+    const init: string[] = ['keys: null', 'count: 0'];
+    let next = 0;
+    for (let i = 0; i < calls.length; i++) {
+      const f = flats[i]!;
+      const names = f.countsRows && !calls[i]!.filter ? [] : f.init.map(() => `f${next++}`);
+      names.forEach((n, j) => init.push(`${n}: ${String(f.init[j])}`));
+      this.flatFields.push(names);
+    }
+    const fields = (i: number, obj: string): string[] => this.flatFields[i]!.map((n) => `${obj}.${n}`);
+    const step = (method: 'add' | 'retract'): string => calls.map((c, i) => {
+      const f = flats[i]!;
+      if (this.flatFields[i]!.length === 0) return '';
+      const argNames = c.args.map((_a, j) => `a${i}_${j}`);
+      const body = `${c.args.map((_a, j) => `const a${i}_${j} = A[${i}][${j}](row);`).join(' ')} ${f[method]!(fields(i, 'acc'), argNames, `H[${i}]`)}`;
+      return c.filter ? `if (Q[${i}](row) === true) { ${body} }` : `{ ${body} }`;
+    }).join('\n');
+    const keys = this.storeKeys ? 'if (acc.keys === null) acc.keys = keysOf(row);\n' : '';
+    const canRetract = flats.every((f) => f.retract !== undefined);
+    const results = flats.map((f, i) => (this.flatFields[i]!.length === 0 ? 'acc.count' : `(${f.result(fields(i, 'acc'), `H[${i}]`)})`));
+    const merge = calls.map((_c, i) => (this.flatFields[i]!.length === 0 ? '' : flats[i]!.merge(fields(i, 'acc'), fields(i, 'o'), `H[${i}]`))).join('\n');
+    const body = `return {
+  create() { return { ${init.join(', ')} }; },
+  add(acc, row) {\n${keys}acc.count++;\n${step('add')}\n},
+  retract(acc, row) {\n${canRetract ? `acc.count--;\n${step('retract')}` : 'noRetract();'}\n},
+  merge(acc, o) {\nif (acc.keys === null) acc.keys = o.keys;\nacc.count += o.count;\n${merge}\n},
+};`;
+    const A = calls.map((c) => c.args);
+    const Q = calls.map((c) => c.filter);
+    const H = flats.map((f) => f.helpers);
+    const noRetract = (): never => this.cannotRetract(calls.find((_c, i) => !flats[i]!.retract)!);
+    const ops = new Function('A', 'Q', 'H', 'keysOf', 'noRetract', body)(A, Q, H, (row: Row) => this.keysOf(row), noRetract) as {
+      create: () => GroupAcc; add: (acc: GroupAcc, row: Row) => void; retract: (acc: GroupAcc, row: Row) => void; merge: (acc: GroupAcc, o: GroupAcc) => void;
+    };
+    return { ...ops, results };
+  }
+
+  private cannotRetract(c: AggCall): never {
+    throw new UserError(`aggregate ${c.text} cannot take back rows, but its input is an updating stream`, {
+      origin: 'sql', hint: 'aggregate an append-only input, or use an aggregate that supports retraction (COUNT, SUM, AVG)',
+    });
+  }
+
+  /**
+   * The accumulator as this set keeps it: state written in the object form (before the flat form
+   * existed, or by a set that could not use it) is converted to the flat form, once per group.
+   */
+  upgrade(acc: GroupAcc): GroupAcc {
+    if (this.flatCreate === undefined || acc.accs === undefined) return acc;
+    const flat = this.flatCreate() as GroupAcc & Record<string, unknown>;
+    flat.keys = acc.keys;
+    flat.count = acc.count;
+    this.calls.forEach((c, i) => {
+      const names = this.flatFields[i]!;
+      if (names.length === 0) return;
+      const values = c.accumulator.flat!.fromObject(acc.accs![i]);
+      names.forEach((n, j) => { flat[n] = values[j]; });
+    });
+    return flat;
+  }
+
+  /**
+   * Generates a function that builds one output row from a group, with the given columns in order: an
+   * array literal of the final size, results read straight from the accumulators. Window and group
+   * aggregates build one per emitted result, and copying through intermediate arrays showed in profiles.
+   */
+  rowMaker(columns: readonly GroupColumn[], keyIsValue = false): RowMaker {
+    const results = this.flatResults ?? this.calls.map((_c, i) => `R[${i}].result(acc.accs[${i}])`);
+    const cells = columns.map((c) => {
+      if ('key' in c) return keyIsValue ? 'keys' : `keys[${c.key}]`;
+      if ('extra' in c) return `x${c.extra}`;
+      return results[c.result]!;
+    });
+    const R = this.calls.map((c) => c.accumulator);
+    const H = this.calls.map((c) => c.accumulator.flat?.helpers);
+    return new Function('R', 'H', `return function makeRow(acc, keys, x0, x1, x2) { return [${cells.join(', ')}]; };`)(R, H) as RowMaker;
   }
 
   /**
@@ -101,6 +232,7 @@ export class AggregateSet {
   }
 
   create(): GroupAcc {
+    if (this.flatCreate !== undefined) return this.flatCreate();
     const calls = this.calls;
     const accs = new Array<unknown>(calls.length);
     for (let i = 0; i < calls.length; i++) accs[i] = calls[i]!.accumulator.create();
@@ -130,13 +262,13 @@ export class AggregateSet {
       const args = this.args[i]!(row);
       if (c.distinct) {
         if (hasNull(args)) continue;
-        const seen = acc.seen[i]!;
+        const seen = acc.seen![i]!;
         const k = valueKey(args);
         const e = seen.get(k);
         if (e) { e.n++; continue; }
         seen.set(k, { args, n: 1 });
       }
-      c.accumulator.add(acc.accs[i], args);
+      c.accumulator.add(acc.accs![i], args);
     }
   }
 
@@ -149,61 +281,50 @@ export class AggregateSet {
       const args = this.args[i]!(row);
       if (c.distinct) {
         if (hasNull(args)) continue;
-        const seen = acc.seen[i]!;
+        const seen = acc.seen![i]!;
         const k = valueKey(args);
         const e = seen.get(k);
         if (!e) continue;
         if (e.n > 1) { e.n--; continue; }
         seen.delete(k);
       }
-      if (!c.accumulator.retract) {
-        throw new UserError(`aggregate ${c.text} cannot take back rows, but its input is an updating stream`, {
-          origin: 'sql', hint: 'aggregate an append-only input, or use an aggregate that supports retraction (COUNT, SUM, AVG)',
-        });
-      }
-      c.accumulator.retract(acc.accs[i], args);
+      if (!c.accumulator.retract) this.cannotRetract(c);
+      c.accumulator.retract(acc.accs![i], args);
     }
   }
 
   merge(target: GroupAcc, other: GroupAcc): GroupAcc {
+    if (this.flatMerge !== undefined) {
+      this.flatMerge(target, other);
+      return target;
+    }
     if (target.keys === null) target.keys = other.keys;
     target.count += other.count;
     this.calls.forEach((c, i) => {
       if (c.distinct) {
         // Re-add the other side's distinct values that are new here.
-        const seen = target.seen[i]!;
-        for (const [k, e] of other.seen[i]!) {
+        const seen = target.seen![i]!;
+        for (const [k, e] of other.seen![i]!) {
           const mine = seen.get(k);
           if (mine) mine.n += e.n;
-          else { seen.set(k, { args: e.args, n: e.n }); c.accumulator.add(target.accs[i], e.args); }
+          else { seen.set(k, { args: e.args, n: e.n }); c.accumulator.add(target.accs![i], e.args); }
         }
         return;
       }
       if (!c.accumulator.merge) throw new UserError(`aggregate ${c.text} cannot be merged (needed by SESSION windows)`, { origin: 'sql' });
-      c.accumulator.merge(target.accs[i], other.accs[i]);
+      c.accumulator.merge(target.accs![i], other.accs![i]);
     });
     return target;
   }
 
+  /** The results of the calls, in order. */
   results(acc: GroupAcc): unknown[] {
-    const calls = this.calls;
-    const out = new Array<unknown>(calls.length);
-    for (let i = 0; i < calls.length; i++) out[i] = calls[i]!.accumulator.result(acc.accs[i]);
-    return out;
+    this.resultsMaker ??= this.rowMaker(this.calls.map((_c, i) => ({ result: i })));
+    return this.resultsMaker(acc, null);
   }
 
-  /**
-   * `[...keys, ...extra, ...results]` as one array of the final size filled in place: window and group
-   * aggregates build one per emitted result, and spreading intermediate arrays showed in profiles.
-   */
-  resultRow(acc: GroupAcc, keys: readonly unknown[], extra?: readonly unknown[]): Row {
-    const calls = this.calls;
-    const k = keys.length;
-    const e = extra ? extra.length : 0;
-    const row = new Array<unknown>(k + e + calls.length);
-    for (let i = 0; i < k; i++) row[i] = keys[i];
-    for (let i = 0; i < e; i++) row[k + i] = extra![i];
-    for (let i = 0; i < calls.length; i++) row[k + e + i] = calls[i]!.accumulator.result(acc.accs[i]);
-    return row;
+  /** `[...keys, ...extra, ...results]`; hot paths build a {@link rowMaker} for their layout instead. */
+  resultRow(acc: GroupAcc, keys: readonly unknown[], extra: readonly unknown[] = []): Row {
+    return [...keys, ...extra, ...this.results(acc)];
   }
 }

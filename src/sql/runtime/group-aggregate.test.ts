@@ -60,3 +60,27 @@ test('restores GROUP BY state stored by e0f2dae ({ acc, last } per group) and go
     '+I["c",1,3]',
   ]);
 });
+
+test('restores GROUP BY state stored by 698608e (one accumulator object per call) into the flat form', () => {
+  // Written by GroupAggregateOperator at commit 698608e: GROUP BY r[0] with COUNT(*), SUM(r[1]),
+  // MAX(r[1]), AVG(r[2]) after ('a', 5, 1.5), ('b', 1, null), ('a', 7, 2.5).
+  const stored = deserialize(readFileSync(fileURLToPath(new URL('../../../../src/sql/runtime/testdata/group-aggregate-698608e.v8', import.meta.url))));
+  const calls: AggCall[] = [
+    { accumulator: functions.resolveAggregate('COUNT', [], { retraction: true }), args: [], distinct: false, text: 'COUNT(*)' },
+    { accumulator: functions.resolveAggregate('SUM', [T.bigint()], { retraction: true }), args: [(r: Row) => r[1]], distinct: false, text: 'SUM(v)' },
+    { accumulator: functions.resolveAggregate('MAX', [T.bigint()]), args: [(r: Row) => r[1]], distinct: false, text: 'MAX(v)' },
+    { accumulator: functions.resolveAggregate('AVG', [T.double()], { retraction: true }), args: [(r: Row) => r[2]], distinct: false, text: 'AVG(d)' },
+  ];
+  const aggs = new AggregateSet(calls, [(r) => r[0]]);
+  assert.equal(aggs.isFlat, true);
+  const op = new GroupAggregateOperator(aggs, false);
+  const h = new OperatorHarness<Row, ChangeRow>(op, { keySelector: (r) => r[0] as string });
+  op.restoreState(stored);
+  h.open();
+  for (const r of [['a', 1, 3.5], ['b', 2, 4], ['c', 3, null]]) h.processElement(r);
+  assert.deepEqual(h.output.map((e) => `${e.value.op}${JSON.stringify(e.value.row)}`), [
+    '-U["a",2,12,7,2]', '+U["a",3,13,7,2.5]',
+    '-U["b",1,1,1,null]', '+U["b",2,3,2,4]',
+    '+I["c",1,3,3,null]',
+  ]);
+});

@@ -81,7 +81,7 @@ export class OverAggregateOperator extends KeyedOperatorBase<Row, Row> {
     const aggs = this.aggs;
     switch (f.kind) {
       case 'rows-unbounded': {
-        const acc = (st.acc ??= aggs.create());
+        const acc = (st.acc = st.acc ? aggs.upgrade(st.acc) : aggs.create());
         for (const r of rows) {
           aggs.add(acc, r);
           out.emit([...r, ...aggs.results(acc)], ts);
@@ -89,7 +89,7 @@ export class OverAggregateOperator extends KeyedOperatorBase<Row, Row> {
         break;
       }
       case 'range-unbounded': {
-        const acc = (st.acc ??= aggs.create());
+        const acc = (st.acc = st.acc ? aggs.upgrade(st.acc) : aggs.create());
         for (const r of rows) aggs.add(acc, r);
         const res = aggs.results(acc);
         for (const r of rows) out.emit([...r, ...res], ts);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Output } from '../../operators/operator.js';
 import type { Row } from '../../connectors/registry.js';
-import { watermarkAssigner } from './watermark-assigner.js';
+import { watermarkAssigner, type WatermarkShape } from './watermark-assigner.js';
 
 type Event = ['rows', Row[], number[]] | ['wm', number];
 
@@ -20,16 +20,16 @@ function record(): { out: Output<Row>; events: Event[] } {
 // Out of order: the row at 1000 comes after the watermark 3000 - 1500 passed it, so it must follow that watermark.
 const BATCHES: Row[][] = [[[2000], [3000], [2500], [1000], [4000]], [[4000], [3900], [9000]]];
 
-function run(monotone: boolean): { events: Event[]; calls: number } {
+function run(shape?: WatermarkShape, batches = BATCHES): { events: Event[]; calls: number } {
   let calls = 0;
-  const op = watermarkAssigner('t', 0, 'ts', (row) => { calls++; return (row[0] as number) - 1500; }, monotone);
+  const op = watermarkAssigner('t', 0, 'ts', (row) => { calls++; return (row[0] as number) - 1500; }, shape);
   const { out, events } = record();
-  for (const rows of BATCHES) void op.processBatch({ values: rows, timestamps: rows.map(() => 0) }, out);
+  for (const rows of batches) void op.processBatch({ values: rows, timestamps: rows.map(() => 0) }, out);
   return { events, calls };
 }
 
 test('rows go on in runs between watermarks, a watermark right before the first row at or below it', () => {
-  const { events } = run(false);
+  const { events } = run();
   assert.deepEqual(events, [
     ['rows', [[2000], [3000], [2500]], [2000, 3000, 2500]],
     ['wm', 1500],
@@ -41,14 +41,46 @@ test('rows go on in runs between watermarks, a watermark right before the first 
 });
 
 test('a monotone watermark expression gives the same output, evaluated only on rows that raise the rowtime', () => {
-  const plain = run(false);
-  const monotone = run(true);
+  const plain = run();
+  const monotone = run('monotone');
   assert.deepEqual(monotone.events, plain.events);
   assert.equal(plain.calls, 8);
   assert.equal(monotone.calls, 4);
 });
 
+test('a lagging watermark expression gives the same output, evaluated only when a row might be late or a batch ends', () => {
+  const lagging = run('lagging');
+  assert.deepEqual(lagging.events, run().events);
+  assert.equal(lagging.calls, 3);
+  // Rows in order, several at one time: evaluated when a time repeats (such a row could be late) and at
+  // a batch's end, not on each of the 7 rows.
+  const inOrder: Row[][] = [[[1000], [2000], [2000], [3000]], [[3000], [5000], [5000]]];
+  const r = run('lagging', inOrder);
+  assert.deepEqual(r.events, run(undefined, inOrder).events);
+  assert.equal(r.calls, 3);
+});
+
+test('every shape agrees with the plain evaluation on random batches', () => {
+  let seed = 7;
+  const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let round = 0; round < 200; round++) {
+    const batches: Row[][] = [];
+    let t = 10_000;
+    for (let b = 0; b < 1 + Math.floor(next() * 4); b++) {
+      const rows: Row[] = [];
+      for (let i = 0; i < Math.floor(next() * 8); i++) {
+        t += Math.floor(next() * 1000) - 300;
+        rows.push([next() < 0.2 ? t - Math.floor(next() * 4000) : t]);
+      }
+      batches.push(rows);
+    }
+    const plain = run(undefined, batches).events;
+    assert.deepEqual(run('monotone', batches).events, plain, `monotone, round ${round}`);
+    assert.deepEqual(run('lagging', batches).events, plain, `lagging, round ${round}`);
+  }
+});
+
 test('a NULL rowtime is refused with the column named', () => {
-  const op = watermarkAssigner('t', 0, 'ts', (row) => row[0], true);
+  const op = watermarkAssigner('t', 0, 'ts', (row) => row[0], 'lagging');
   assert.throws(() => op.processBatch({ values: [[null]], timestamps: [0] }, record().out), /rowtime column 'ts' is NULL/);
 });

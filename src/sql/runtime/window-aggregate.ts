@@ -2,31 +2,51 @@ import type { AggregateFunction } from '../../state/descriptors.js';
 import type { ProcessWindowFunction } from '../../windows/window-operator.js';
 import type { TimeWindow } from '../../windows/window.js';
 import type { Row } from '../../connectors/registry.js';
-import type { AggregateSet, GroupAcc } from './aggregates.js';
-
-const NO_KEYS: readonly unknown[] = [];
+import type { AggregateSet, GroupAcc, GroupColumn } from './aggregates.js';
 
 /** The window operator's incremental function for SQL aggregates: one `GroupAcc` per key and window. */
 export function windowAggregateFunction(aggs: AggregateSet): AggregateFunction<Row, GroupAcc, GroupAcc> {
+  if (!aggs.isFlat) {
+    return {
+      createAccumulator: () => aggs.create(),
+      add: (row, acc) => { aggs.add(acc, row); return acc; },
+      getResult: (acc) => acc,
+      merge: (a, b) => aggs.merge(a, b),
+    };
+  }
+  // State written in the object form (before the flat form existed) is converted when first touched.
   return {
     createAccumulator: () => aggs.create(),
-    add: (row, acc) => { aggs.add(acc, row); return acc; },
-    getResult: (acc) => acc,
-    merge: (a, b) => aggs.merge(a, b),
+    add: (row, acc) => {
+      if (acc.accs !== undefined) acc = aggs.upgrade(acc);
+      aggs.add(acc, row);
+      return acc;
+    },
+    getResult: (acc) => aggs.upgrade(acc),
+    merge: (a, b) => aggs.merge(aggs.upgrade(a), aggs.upgrade(b)),
   };
 }
 
 /**
- * Emits `[keys…, window_start, window_end, window_time, results…]` for a fired window. With `keyIsValue`
- * the single grouping key is the window operator's key itself (the accumulators do not keep it).
+ * Emits a row for a fired window. Its columns are `[keys…, window_start, window_end, window_time,
+ * results…]`, or the ones `columns` picks from that list, in its order (a projection the planner
+ * fused into the window). With `keyIsValue` the single grouping key is the window operator's key itself
+ * (the accumulators do not keep it).
  */
-export function windowResultFunction(aggs: AggregateSet, withWindowTime: boolean, keyIsValue = false): ProcessWindowFunction<GroupAcc, Row, any, TimeWindow> {
+export function windowResultFunction(
+  aggs: AggregateSet, keyCount: number, keyIsValue = false, columns?: readonly number[],
+): ProcessWindowFunction<GroupAcc, Row, any, TimeWindow> {
+  const all: GroupColumn[] = [
+    ...Array.from({ length: keyCount }, (_x, key) => ({ key })),
+    { extra: 0 }, { extra: 1 }, { extra: 2 },
+    ...aggs.calls.map((_c, result) => ({ result })),
+  ];
+  const make = aggs.rowMaker(columns ? columns.map((c) => all[c]!) : all, keyIsValue);
   return {
     process(key, ctx, elements, out) {
       const acc = elements[0]!;
       const w = ctx.window;
-      const props = withWindowTime ? [w.start, w.end, w.end - 1] : [w.start, w.end];
-      out.collect(aggs.resultRow(acc, keyIsValue ? [key] : acc.keys ?? NO_KEYS, props));
+      out.collect(make(acc, keyIsValue ? key : acc.keys, w.start, w.end, w.end - 1));
     },
   };
 }
