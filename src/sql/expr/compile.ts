@@ -965,7 +965,21 @@ class Compiler {
       }
     }
     const nullable = type.nullable || (strict && args.some((a) => a.type.nullable));
-    return this.node(withNullable(type, nullable), ev, args, f.deterministic ?? true);
+    const n = this.node(withNullable(type, nullable), ev, args, f.deterministic ?? true);
+    return evs.length >= 1 && evs.length <= 3 ? this.withSrc(n, this.callSrc(impl, args, strict)) : n;
+  }
+
+  /**
+   * A scalar function call as source: the arguments inline, the implementation called directly, NULL
+   * arguments short-circuiting as in the closure above when the function is strict.
+   */
+  callSrc(impl: ScalarImpl, args: readonly Node[], strict: boolean): string {
+    this.captures.push(impl);
+    const fn = `$[${this.captures.length - 1}]`;
+    if (!strict) return `(${fn}(${args.map((a) => this.srcOf(a)).join(', ')}) ?? null)`;
+    const temps = args.map(() => this.temp());
+    const checks = args.map((a, i) => `(${temps[i]!} = ${this.srcOf(a)}) === null ? null : `).join('');
+    return `(${checks}(${fn}(${temps.join(', ')}) ?? null))`;
   }
 
   coalesce(e: A.FunctionCall, exactly?: number): Node {

@@ -173,7 +173,9 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       if (rel.rowtime) {
         const { index, watermark } = rel.rowtime;
         const shape = watermarkShape(t.watermark?.expr, rel.fields[index]!.name);
-        s = (s as DataStream<Row>).transform(`watermark(${t.name})`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval, shape)) as SqlStream;
+        // The source above was made for this scan alone, and the computed-column Calc passes its
+        // timestamps on: the batches' timestamp arrays are this chain's to fill.
+        s = (s as DataStream<Row>).transform(`watermark(${t.name})`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval, shape, true)) as SqlStream;
       }
       return s;
     }
@@ -294,11 +296,12 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
     case 'GroupAggregate': {
       const input = translate(env, rel.input);
       const keyFns = fns(rel.keys);
-      const aggs = new AggregateSet(rel.calls, keyFns);
+      const keyIsValue = rel.keys.length === 1 && PLAIN_KEY_KINDS.has(rel.keys[0]!.compiled.type.kind);
+      const aggs = new AggregateSet(rel.calls, keyFns, !keyIsValue);
       const sel = plainKeySelector(rel.keys) ?? keySelector(keyFns);
       const changelog = rel.input.updating;
       const selector = changelog ? (v: Row | ChangeRow) => sel((v as ChangeRow).row) : (v: Row | ChangeRow) => sel(v as Row);
-      return input.keyBy(selector).keyedTransform('group-aggregate', () => new GroupAggregateOperator(aggs, changelog)) as SqlStream;
+      return input.keyBy(selector).keyedTransform('group-aggregate', () => new GroupAggregateOperator(aggs, changelog, 'group-aggregate', keyIsValue)) as SqlStream;
     }
   }
 }

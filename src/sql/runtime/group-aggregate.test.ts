@@ -84,3 +84,24 @@ test('restores GROUP BY state stored by 698608e (one accumulator object per call
     '+I["c",1,3,3,null]',
   ]);
 });
+
+test('a single plain key taken from the operator gives the same changelog as keys kept in the accumulators', () => {
+  const run = (keyIsValue: boolean): string[] => {
+    const calls: AggCall[] = [
+      { accumulator: functions.resolveAggregate('COUNT', [], { retraction: true }), args: [], distinct: false, text: 'COUNT(*)' },
+      { accumulator: functions.resolveAggregate('SUM', [T.bigint()], { retraction: true }), args: [(r: Row) => r[1]], distinct: false, text: 'SUM(v)' },
+    ];
+    const aggs = new AggregateSet(calls, [(r) => r[0]], !keyIsValue);
+    const op = new GroupAggregateOperator(aggs, true, 'group-aggregate', keyIsValue);
+    const h = new OperatorHarness<ChangeRow, ChangeRow>(op, { keySelector: (c) => c.row[0] as string | null });
+    h.open();
+    for (const c of [plus(['a', 1]), plus([null, 2]), plus(['a', 3]), minus(['a', 1]), plus([null, 4]), minus(['a', 3])]) h.processElement(c);
+    return text(h);
+  };
+  const expected = [
+    '+I["a",1,1]', '+I[null,1,2]', '-U["a",1,1]', '+U["a",2,4]', '-U["a",2,4]', '+U["a",1,3]',
+    '-U[null,1,2]', '+U[null,2,6]', '-D["a",1,3]',
+  ];
+  assert.deepEqual(run(false), expected);
+  assert.deepEqual(run(true), expected);
+});

@@ -43,14 +43,18 @@ export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, C
   private readonly makeRow: RowMaker;
   private readonly keyCount: number;
 
-  constructor(private readonly aggs: AggregateSet, private readonly changelogInput: boolean, name = 'group-aggregate') {
+  /**
+   * With `keyIsValue` the single grouping key is the operator's key itself, and the accumulators need not
+   * keep it (build `aggs` without stored keys): one array less per group for the garbage collector.
+   */
+  constructor(private readonly aggs: AggregateSet, private readonly changelogInput: boolean, name = 'group-aggregate', private readonly keyIsValue = false) {
     super();
     this.name = name;
     this.keyCount = aggs.keyCount;
     this.makeRow = aggs.rowMaker([
       ...Array.from({ length: this.keyCount }, (_x, key) => ({ key })),
       ...aggs.calls.map((_c, result) => ({ result })),
-    ]);
+    ], keyIsValue);
   }
 
   protected override openKeyed(): void {
@@ -72,7 +76,7 @@ export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, C
       const row = this.changelogInput ? (v as ChangeRow).row : (v as Row);
       const retract = this.changelogInput && ((v as ChangeRow).op === '-U' || (v as ChangeRow).op === '-D');
       if (retract && acc.count === 0) continue;
-      const prev = acc.count > 0 ? this.makeRow(acc, acc.keys) : null;
+      const prev = acc.count > 0 ? this.makeRow(acc, this.keyIsValue ? key : acc.keys) : null;
       if (retract) aggs.retract(acc, row);
       else aggs.add(acc, row);
       if (acc.count <= 0) {
@@ -80,13 +84,15 @@ export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, C
         this.state.clear();
         continue;
       }
-      const next = this.makeRow(acc, acc.keys);
+      const next = this.makeRow(acc, this.keyIsValue ? key : acc.keys);
       if (prev === null) out.emit({ op: '+I', row: next }, NO_TIMESTAMP);
       else if (!resultsEqual(prev, next, this.keyCount)) {
         out.emit({ op: '-U', row: prev }, NO_TIMESTAMP);
         out.emit({ op: '+U', row: next }, NO_TIMESTAMP);
       }
-      this.state.update(acc);
+      // The heap backend holds the object itself, changed in place above: only a new (or converted)
+      // accumulator needs storing, which saves a map update per row.
+      if (acc !== stored) this.state.update(acc);
     }
   }
 

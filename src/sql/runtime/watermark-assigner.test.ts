@@ -84,3 +84,16 @@ test('a NULL rowtime is refused with the column named', () => {
   const op = watermarkAssigner('t', 0, 'ts', (row) => row[0], 'lagging');
   assert.throws(() => op.processBatch({ values: [[null]], timestamps: [0] }, record().out), /rowtime column 'ts' is NULL/);
 });
+
+test('with ownsTimestamps the event times go into the batch\'s own array, with the same output', () => {
+  const op = watermarkAssigner('t', 0, 'ts', (row) => (row[0] as number) - 1500, 'lagging', true);
+  const { out, events } = record();
+  const emitted: number[][] = [];
+  const spy: Output<Row> = { ...out, emitBatch: (b) => { emitted.push(b.timestamps); out.emitBatch(b); } };
+  const batches = BATCHES.map((rows) => ({ values: rows, timestamps: rows.map(() => 0) }));
+  for (const b of batches) void op.processBatch(b, spy);
+  assert.deepEqual(events, run().events);
+  // The second batch went on whole, in its own array.
+  assert.equal(emitted[emitted.length - 1], batches[1]!.timestamps);
+  assert.deepEqual(batches[1]!.timestamps, [4000, 3900, 9000]);
+});

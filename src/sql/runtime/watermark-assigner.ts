@@ -19,9 +19,13 @@ export type WatermarkShape = 'monotone' | 'lagging';
  * advanced it, as Flink does with `pipeline.auto-watermark-interval = 0`, so which rows count as late
  * does not depend on how rows were batched (the watermark is held back inside a batch until a row at
  * or below it arrives, which gives the same answer with fewer batches). `shape` lets it evaluate the
- * expression on fewer rows with the same result.
+ * expression on fewer rows with the same result. With `ownsTimestamps` the event times are written into
+ * the incoming batch's `timestamps` array instead of a new one, as the DataStream source loop does:
+ * only for batches no other operator sees (the planner's own source for one scan).
  */
-export function watermarkAssigner(table: string, rowtimeIndex: number, rowtimeColumn: string, watermark: RowFn, shape?: WatermarkShape): StreamOperator<Row, Row> {
+export function watermarkAssigner(
+  table: string, rowtimeIndex: number, rowtimeColumn: string, watermark: RowFn, shape?: WatermarkShape, ownsTimestamps = false,
+): StreamOperator<Row, Row> {
   let pending = MIN_WATERMARK;
   let emitted = MIN_WATERMARK;
   let maxTime = Number.NEGATIVE_INFINITY;
@@ -45,7 +49,7 @@ export function watermarkAssigner(table: string, rowtimeIndex: number, rowtimeCo
     processBatch(batch: Batch<Row>, out: Output<Row>) {
       const rows = batch.values;
       const n = rows.length;
-      const timestamps = new Array<number>(n);
+      const timestamps = ownsTimestamps && batch.timestamps.length === n ? batch.timestamps : new Array<number>(n);
       // Rows go on in runs between watermarks: usually the whole batch as one, without copying it.
       let from = 0;
       if (shape === 'lagging') {
