@@ -13,7 +13,7 @@ import type { TimeWindow } from '../../windows/window.js';
 import type { ChangeRow, Row } from '../../connectors/registry.js';
 import { valueKey } from '../types/compare.js';
 import { AggregateSet } from '../runtime/aggregates.js';
-import { calcChainOperator, calcOperator, toChangelogOperator } from '../runtime/calc.js';
+import { calcChainOperator, calcOperator, calcRowStep, toChangelogOperator } from '../runtime/calc.js';
 import type { CalcStage, RowFn } from '../runtime/calc.js';
 import { GroupAggregateOperator } from '../runtime/group-aggregate.js';
 import { RegularJoinOperator } from '../runtime/join.js';
@@ -24,7 +24,7 @@ import { SqlIntervalJoinOperator } from '../runtime/interval-join.js';
 import { TemporalJoinOperator } from '../runtime/temporal-join.js';
 import { watermarkAssigner, type WatermarkShape } from '../runtime/watermark-assigner.js';
 import { windowAggregateFunction, windowResultFunction } from '../runtime/window-aggregate.js';
-import type { CalcRel, PlannedExpr, Rel, WindowAggRel, WindowDef } from './logical.js';
+import type { CalcRel, PlannedExpr, Rel, ScanRel, WindowAggRel, WindowDef } from './logical.js';
 import type { Expr as AExpr } from '../parser/index.js';
 import { translateMlPredict } from '../ml/ml-predict.js'; // ML_PREDICT hook
 import { translateLookupJoin } from './lookup-join.js'; // lookup join hook
@@ -120,6 +120,33 @@ function watermarkShape(e: AExpr | undefined, rowtime: string): WatermarkShape |
   return back ? 'lagging' : 'monotone';
 }
 
+/**
+ * A table scan: the source, its computed columns, and the watermark operator of its rowtime. `step` is
+ * a Calc over the scan that the watermark operator runs in its own loop (see `watermarkAssigner`).
+ */
+function translateScan(env: StreamExecutionEnvironment, rel: ScanRel, step?: (row: Row) => Row | null): SqlStream {
+  const t = rel.table;
+  const physical = t.columns.filter((c) => c.kind === 'physical').map((c) => ({ name: c.name, type: c.type }));
+  const source = t.connector.createSource!({ table: t.name, columns: physical, options: t.resolvedOptions });
+  let s = env.fromSource<Row>(source, undefined, `source(${t.name})`) as SqlStream;
+  if (rel.computed.length > 0) {
+    const n = rel.physicalCount;
+    const projects: RowFn[] = [];
+    for (let i = 0; i < n; i++) projects.push((row) => row[i]);
+    for (const c of rel.computed) projects.push(c.expr.compiled.eval);
+    const columns = [...Array.from({ length: n }, (_x, i) => i), ...rel.computed.map(() => undefined)];
+    s = s.transform(`computed(${t.name})`, () => calcOperator(projects, undefined, false, `computed(${t.name})`, columns));
+  }
+  if (rel.rowtime) {
+    const { index, watermark } = rel.rowtime;
+    const shape = watermarkShape(t.watermark?.expr, rel.fields[index]!.name);
+    // The source above was made for this scan alone, and the computed-column Calc passes its
+    // timestamps on: the batches' timestamp arrays are this chain's to fill.
+    s = (s as DataStream<Row>).transform(`watermark(${t.name})${step ? '+calc' : ''}`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval, shape, true, step)) as SqlStream;
+  }
+  return s;
+}
+
 /** A window aggregation; `columns` picks (and orders) its output columns when a projection was fused into it. */
 function translateWindowAggregate(env: StreamExecutionEnvironment, rel: WindowAggRel, columns?: number[]): SqlStream {
   const input = translate(env, rel.input) as DataStream<Row>;
@@ -157,28 +184,7 @@ function windowRowsEnd(rel: Rel): RowFn | undefined {
 /** Adds the operators of a planned relation to a job, returning the stream of its rows. */
 export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream {
   switch (rel.kind) {
-    case 'Scan': {
-      const t = rel.table;
-      const physical = t.columns.filter((c) => c.kind === 'physical').map((c) => ({ name: c.name, type: c.type }));
-      const source = t.connector.createSource!({ table: t.name, columns: physical, options: t.resolvedOptions });
-      let s = env.fromSource<Row>(source, undefined, `source(${t.name})`) as SqlStream;
-      if (rel.computed.length > 0) {
-        const n = rel.physicalCount;
-        const projects: RowFn[] = [];
-        for (let i = 0; i < n; i++) projects.push((row) => row[i]);
-        for (const c of rel.computed) projects.push(c.expr.compiled.eval);
-        const columns = [...Array.from({ length: n }, (_x, i) => i), ...rel.computed.map(() => undefined)];
-        s = s.transform(`computed(${t.name})`, () => calcOperator(projects, undefined, false, `computed(${t.name})`, columns));
-      }
-      if (rel.rowtime) {
-        const { index, watermark } = rel.rowtime;
-        const shape = watermarkShape(t.watermark?.expr, rel.fields[index]!.name);
-        // The source above was made for this scan alone, and the computed-column Calc passes its
-        // timestamps on: the batches' timestamp arrays are this chain's to fill.
-        s = (s as DataStream<Row>).transform(`watermark(${t.name})`, () => watermarkAssigner(t.name, index, rel.fields[index]!.name, watermark.compiled.eval, shape, true)) as SqlStream;
-      }
-      return s;
-    }
+    case 'Scan': return translateScan(env, rel);
     case 'Calc': {
       // Consecutive Calcs run as one operator.
       const chain: CalcRel[] = [rel];
@@ -192,13 +198,15 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
       if (below.kind === 'WindowAggregate' && chain.length === 1 && !isIdentityCalc(rel) && !rel.filter && rel.projects?.every((p) => p.column !== undefined)) {
         return translateWindowAggregate(env, below, rel.projects.map((p) => p.column!));
       }
-      const input = translate(env, below);
       // A Calc that only lists its input's columns in order (the SELECT over an aggregate, mostly) is skipped.
       const stages: CalcStage[] = chain.filter((c) => !isIdentityCalc(c)).map((c) => ({
         project: c.projects ? fns(c.projects) : undefined,
         filter: c.filter?.compiled.eval,
         columns: c.projects?.map((p) => p.column),
       }));
+      // A Calc right over a scan with a rowtime runs inside its watermark operator: one pass over the rows.
+      if (stages.length > 0 && below.kind === 'Scan' && below.rowtime && !below.updating) return translateScan(env, below, calcRowStep(stages));
+      const input = translate(env, below);
       if (stages.length === 0) return input;
       const updating = below.updating;
       return input.transform('calc', () => calcChainOperator(stages, updating));

@@ -61,6 +61,29 @@ export interface CalcStage {
 }
 
 /**
+ * The stages of a Calc chain as one function of a row: the output row, or null when a filter drops it.
+ * For operators that fuse a Calc into their own loop over the rows (the watermark operator).
+ */
+export function calcRowStep(stages: readonly CalcStage[]): (row: Row) => Row | null {
+  const steps = stages.map((st) => ({ filter: st.filter, apply: st.project ? projector(st.project, st.columns) : undefined }));
+  if (steps.length === 1) {
+    const { filter, apply } = steps[0]!;
+    if (filter && apply) return (row) => (filter(row) === true ? apply(row) : null);
+    if (filter) return (row) => (filter(row) === true ? row : null);
+    if (apply) return apply;
+  }
+  return (row) => {
+    let r = row;
+    for (let k = 0; k < steps.length; k++) {
+      const st = steps[k]!;
+      if (st.filter && st.filter(r) !== true) return null;
+      if (st.apply) r = st.apply(r);
+    }
+    return r;
+  };
+}
+
+/**
  * Several Calcs in a row (a view's projection under a query's, a subquery's filter) fused into one
  * operator: each row goes through every stage in one loop, without a batch between stages.
  */

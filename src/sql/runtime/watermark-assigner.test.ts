@@ -97,3 +97,34 @@ test('with ownsTimestamps the event times go into the batch\'s own array, with t
   assert.equal(emitted[emitted.length - 1], batches[1]!.timestamps);
   assert.deepEqual(batches[1]!.timestamps, [4000, 3900, 9000]);
 });
+
+test('a fused Calc gives what the watermark operator and then the Calc give, watermarks in the same places', () => {
+  // Keep even times only, as [t, 'x']: drops rows, and builds new ones.
+  const step = (row: Row): Row | null => ((row[0] as number) % 2 === 0 ? [row[0], 'x'] : null);
+  const thenCalc = (events: Event[]): Event[] => events.flatMap((e): Event[] => {
+    if (e[0] === 'wm') return [e];
+    const kept = e[1].map((r, i) => [step(r), e[2][i]!] as const).filter(([r]) => r !== null);
+    return kept.length === 0 ? [] : [['rows', kept.map(([r]) => r!), kept.map(([, t]) => t)]];
+  });
+  let seed = 3;
+  const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let round = 0; round < 200; round++) {
+    const batches: Row[][] = [];
+    let t = 10_000;
+    for (let b = 0; b < 1 + Math.floor(next() * 4); b++) {
+      const rows: Row[] = [];
+      for (let i = 0; i < Math.floor(next() * 8); i++) {
+        // Steps of 500 ms, so rows land exactly on the watermark too (at it counts as late).
+        t += (Math.floor(next() * 4) - 1) * 500;
+        rows.push([next() < 0.2 ? t - Math.floor(next() * 8) * 500 : t]);
+      }
+      batches.push(rows);
+    }
+    for (const shape of [undefined, 'monotone', 'lagging'] as const) {
+      const op = watermarkAssigner('t', 0, 'ts', (row) => (row[0] as number) - 1500, shape, false, step);
+      const { out, events } = record();
+      for (const rows of batches) void op.processBatch({ values: rows, timestamps: rows.map(() => 0) }, out);
+      assert.deepEqual(events, thenCalc(run(undefined, batches).events), `${shape ?? 'plain'}, round ${round}`);
+    }
+  }
+});

@@ -22,9 +22,14 @@ export type WatermarkShape = 'monotone' | 'lagging';
  * expression on fewer rows with the same result. With `ownsTimestamps` the event times are written into
  * the incoming batch's `timestamps` array instead of a new one, as the DataStream source loop does:
  * only for batches no other operator sees (the planner's own source for one scan).
+ *
+ * With `step` (a Calc fused into this operator, see `calcRowStep`) each row goes through the Calc in the
+ * same loop, while it is in cache, and only the rows it keeps go on, in their new form. The watermarks
+ * are those of all rows, dropped ones included, between the same rows as without fusion.
  */
 export function watermarkAssigner(
   table: string, rowtimeIndex: number, rowtimeColumn: string, watermark: RowFn, shape?: WatermarkShape, ownsTimestamps = false,
+  step?: (row: Row) => Row | null,
 ): StreamOperator<Row, Row> {
   let pending = MIN_WATERMARK;
   let emitted = MIN_WATERMARK;
@@ -43,10 +48,66 @@ export function watermarkAssigner(
   const emitRun = (out: Output<Row>, rows: Row[], timestamps: number[], from: number, to: number): void => {
     if (to > from) out.emitBatch(from === 0 && to === rows.length ? { values: rows, timestamps } : { values: rows.slice(from, to), timestamps: timestamps.slice(from, to) });
   };
+  const fused = (batch: Batch<Row>, out: Output<Row>, step: (row: Row) => Row | null): void => {
+    const rows = batch.values;
+    const n = rows.length;
+    let values: Row[] = [];
+    let timestamps: number[] = [];
+    const flush = (): void => {
+      if (values.length === 0) return;
+      out.emitBatch({ values, timestamps });
+      values = [];
+      timestamps = [];
+    };
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const t = row[rowtimeIndex];
+      if (t === null || t === undefined) nullRowtime();
+      let late = true;
+      if (shape === 'lagging') {
+        if ((t as number) > maxTime) {
+          maxTime = t as number;
+          maxRow = row;
+          late = false;
+        } else if (maxRow !== null) {
+          raise(maxRow);
+          maxRow = null;
+        }
+      }
+      if (late && (t as number) <= pending && pending > emitted) {
+        flush();
+        emitted = pending;
+        out.emitWatermark(pending);
+      }
+      if (shape === 'monotone') {
+        if ((t as number) > maxTime) {
+          maxTime = t as number;
+          raise(row);
+        }
+      } else if (shape === undefined) raise(row);
+      const r = step(row);
+      if (r === null) continue;
+      values.push(r);
+      timestamps.push(t as number);
+    }
+    if (maxRow !== null) {
+      raise(maxRow);
+      maxRow = null;
+    }
+    flush();
+    if (pending > emitted) {
+      emitted = pending;
+      out.emitWatermark(pending);
+    }
+  };
   return {
-    name: `watermark(${table})`,
+    name: `watermark(${table})${step ? '+calc' : ''}`,
     generatesWatermarks: true,
     processBatch(batch: Batch<Row>, out: Output<Row>) {
+      if (step) {
+        fused(batch, out, step);
+        return;
+      }
       const rows = batch.values;
       const n = rows.length;
       const timestamps = ownsTimestamps && batch.timestamps.length === n ? batch.timestamps : new Array<number>(n);
