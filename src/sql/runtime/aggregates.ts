@@ -76,6 +76,11 @@ export class AggregateSet {
   private readonly flatResults: string[] | undefined;
   private readonly flatCreate: (() => GroupAcc) | undefined;
   private readonly flatMerge: ((target: GroupAcc, other: GroupAcc) => void) | undefined;
+  /**
+   * Flat form: adds a row and returns the accumulator, converting one in the object form first (the
+   * shape of a window operator's `AggregateFunction.add`, so it can call the generated code directly).
+   */
+  readonly foldRow: ((row: Row, acc: GroupAcc) => GroupAcc) | undefined;
   /** Flat form: the field names of each call (empty for COUNT(*), which reads `count`). */
   private readonly flatFields: string[][] = [];
   private resultsMaker: RowMaker | undefined;
@@ -103,6 +108,7 @@ export class AggregateSet {
       this.flatResults = flat.results;
       this.flatCreate = flat.create;
       this.flatMerge = flat.merge;
+      this.foldRow = flat.fold;
       this.add = flat.add;
       this.retract = flat.retract;
       return;
@@ -110,6 +116,7 @@ export class AggregateSet {
     this.flatResults = undefined;
     this.flatCreate = undefined;
     this.flatMerge = undefined;
+    this.foldRow = undefined;
     const plain = calls.every((c) => !c.distinct && !c.filter);
     this.add = plain ? this.unrolled('add') : (acc, row) => this.addRow(acc, row);
     this.retract = plain && calls.every((c) => c.accumulator.retract) ? this.unrolled('retract') : (acc, row) => this.retractRow(acc, row);
@@ -132,7 +139,7 @@ export class AggregateSet {
    */
   private compileFlat(flats: readonly FlatAccumulator[]): {
     create: () => GroupAcc; add: (acc: GroupAcc, row: Row) => void; retract: (acc: GroupAcc, row: Row) => void;
-    merge: (target: GroupAcc, other: GroupAcc) => void; results: string[];
+    merge: (target: GroupAcc, other: GroupAcc) => void; fold: (row: Row, acc: GroupAcc) => GroupAcc; results: string[];
   } {
     const calls = this.calls;
     const init: string[] = ['keys: null', 'count: 0'];
@@ -158,6 +165,7 @@ export class AggregateSet {
     const body = `return {
   create() { return { ${init.join(', ')} }; },
   add(acc, row) {\n${keys}acc.count++;\n${step('add')}\n},
+  fold(row, acc) {\nif (acc.accs !== undefined) acc = upgrade(acc);\n${keys}acc.count++;\n${step('add')}\nreturn acc;\n},
   retract(acc, row) {\n${canRetract ? `acc.count--;\n${step('retract')}` : 'noRetract();'}\n},
   merge(acc, o) {\nif (acc.keys === null) acc.keys = o.keys;\nacc.count += o.count;\n${merge}\n},
 };`;
@@ -165,8 +173,10 @@ export class AggregateSet {
     const Q = calls.map((c) => c.filter);
     const H = flats.map((f) => f.helpers);
     const noRetract = (): never => this.cannotRetract(calls.find((_c, i) => !flats[i]!.retract)!);
-    const ops = new Function('A', 'Q', 'H', 'keysOf', 'noRetract', body)(A, Q, H, (row: Row) => this.keysOf(row), noRetract) as {
+    const upgrade = (acc: GroupAcc): GroupAcc => this.upgrade(acc);
+    const ops = new Function('A', 'Q', 'H', 'keysOf', 'noRetract', 'upgrade', body)(A, Q, H, (row: Row) => this.keysOf(row), noRetract, upgrade) as {
       create: () => GroupAcc; add: (acc: GroupAcc, row: Row) => void; retract: (acc: GroupAcc, row: Row) => void; merge: (acc: GroupAcc, o: GroupAcc) => void;
+      fold: (row: Row, acc: GroupAcc) => GroupAcc;
     };
     return { ...ops, results };
   }

@@ -6,7 +6,7 @@ import type { AggregateSet, GroupAcc, GroupColumn } from './aggregates.js';
 
 /** The window operator's incremental function for SQL aggregates: one `GroupAcc` per key and window. */
 export function windowAggregateFunction(aggs: AggregateSet): AggregateFunction<Row, GroupAcc, GroupAcc> {
-  if (!aggs.isFlat) {
+  if (aggs.foldRow === undefined) {
     return {
       createAccumulator: () => aggs.create(),
       add: (row, acc) => { aggs.add(acc, row); return acc; },
@@ -17,11 +17,7 @@ export function windowAggregateFunction(aggs: AggregateSet): AggregateFunction<R
   // State written in the object form (before the flat form existed) is converted when first touched.
   return {
     createAccumulator: () => aggs.create(),
-    add: (row, acc) => {
-      if (acc.accs !== undefined) acc = aggs.upgrade(acc);
-      aggs.add(acc, row);
-      return acc;
-    },
+    add: aggs.foldRow,
     getResult: (acc) => aggs.upgrade(acc),
     merge: (a, b) => aggs.merge(aggs.upgrade(a), aggs.upgrade(b)),
   };
