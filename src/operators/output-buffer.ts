@@ -6,8 +6,11 @@ import type { Output, OutputTag } from './operator.js';
  * become one batch, whole batches pass through without copying. Side outputs go to `onSide`.
  */
 export class OutputBuffer<T> implements Output<T> {
+  // Arrays of the size the last batch had, filled by index and cut to length when handed on: growing
+  // them by push (a copy at every doubling) cost more than a simple operator's own work per record.
   private values: T[] = [];
   private timestamps: number[] = [];
+  private n = 0;
 
   constructor(
     private readonly downstream: (batch: Batch<T>) => void,
@@ -21,8 +24,9 @@ export class OutputBuffer<T> implements Output<T> {
   }
 
   emit(value: T, timestamp: number): void {
-    this.values.push(value);
-    this.timestamps.push(timestamp);
+    const i = this.n++;
+    this.values[i] = value;
+    this.timestamps[i] = timestamp;
   }
 
   emitBatch(batch: Batch<T>): void {
@@ -37,10 +41,14 @@ export class OutputBuffer<T> implements Output<T> {
 
   /** Hands on what was emitted one by one. The runtime calls it after each operator call. */
   flush(): void {
-    if (this.values.length === 0) return;
-    const batch: Batch<T> = { values: this.values, timestamps: this.timestamps };
-    this.values = [];
-    this.timestamps = [];
-    this.downstream(batch);
+    const n = this.n;
+    if (n === 0) return;
+    const { values, timestamps } = this;
+    values.length = n;
+    timestamps.length = n;
+    this.values = new Array<T>(n);
+    this.timestamps = new Array<number>(n);
+    this.n = 0;
+    this.downstream({ values, timestamps });
   }
 }

@@ -24,17 +24,22 @@ export function calcOperator(project: RowFn[] | undefined, filter: RowFn | undef
         out.emitBatch({ values, timestamps: ts });
         return;
       }
-      const values: (Row | ChangeRow)[] = [];
-      const timestamps: number[] = [];
+      // Arrays of the input's size, cut to what was kept: growing them by push cost more than the Calc.
+      const values = new Array<Row | ChangeRow>(n);
+      const timestamps = new Array<number>(n);
+      let k = 0;
       for (let i = 0; i < n; i++) {
         const v = src[i]!;
         const row = changelog ? (v as ChangeRow).row : (v as Row);
         if (filter && filter(row) !== true) continue;
         const projected = project ? apply(row) : row;
-        values.push(changelog ? { op: (v as ChangeRow).op, row: projected } : projected);
-        timestamps.push(ts[i]!);
+        values[k] = changelog ? { op: (v as ChangeRow).op, row: projected } : projected;
+        timestamps[k++] = ts[i]!;
       }
-      if (values.length > 0) out.emitBatch({ values, timestamps });
+      if (k === 0) return;
+      values.length = k;
+      timestamps.length = k;
+      out.emitBatch({ values, timestamps });
     },
   };
 }
@@ -96,8 +101,9 @@ export function calcChainOperator(stages: CalcStage[], changelog: boolean, name 
     processBatch(batch: Batch<Row | ChangeRow>, out: Output<Row | ChangeRow>) {
       const src = batch.values;
       const ts = batch.timestamps;
-      const values: (Row | ChangeRow)[] = [];
-      const timestamps: number[] = [];
+      const values = new Array<Row | ChangeRow>(src.length);
+      const timestamps = new Array<number>(src.length);
+      let kept = 0;
       rows: for (let i = 0; i < src.length; i++) {
         const v = src[i]!;
         let row = changelog ? (v as ChangeRow).row : (v as Row);
@@ -106,10 +112,13 @@ export function calcChainOperator(stages: CalcStage[], changelog: boolean, name 
           if (st.filter && st.filter(row) !== true) continue rows;
           if (st.apply) row = st.apply(row);
         }
-        values.push(changelog ? { op: (v as ChangeRow).op, row } : row);
-        timestamps.push(ts[i]!);
+        values[kept] = changelog ? { op: (v as ChangeRow).op, row } : row;
+        timestamps[kept++] = ts[i]!;
       }
-      if (values.length > 0) out.emitBatch({ values, timestamps });
+      if (kept === 0) return;
+      values.length = kept;
+      timestamps.length = kept;
+      out.emitBatch({ values, timestamps });
     },
   };
 }

@@ -64,6 +64,10 @@ export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, C
   processBatch(batch: Batch<Row | ChangeRow>, out: Output<ChangeRow>): void {
     const values = batch.values;
     const aggs = this.aggs;
+    // At most two changes per row, gathered into arrays of that size and cut to length: the output
+    // buffer's arrays grow by push, which cost more than the aggregation itself.
+    const changes = new Array<ChangeRow>(2 * values.length);
+    let k = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       const key = this.keyAt(batch, i);
@@ -80,20 +84,25 @@ export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, C
       if (retract) aggs.retract(acc, row);
       else aggs.add(acc, row);
       if (acc.count <= 0) {
-        if (prev) out.emit({ op: '-D', row: prev }, NO_TIMESTAMP);
+        if (prev) changes[k++] = { op: '-D', row: prev };
         this.state.clear();
         continue;
       }
       const next = this.makeRow(acc, this.keyIsValue ? key : acc.keys);
-      if (prev === null) out.emit({ op: '+I', row: next }, NO_TIMESTAMP);
+      if (prev === null) changes[k++] = { op: '+I', row: next };
       else if (!resultsEqual(prev, next, this.keyCount)) {
-        out.emit({ op: '-U', row: prev }, NO_TIMESTAMP);
-        out.emit({ op: '+U', row: next }, NO_TIMESTAMP);
+        changes[k++] = { op: '-U', row: prev };
+        changes[k++] = { op: '+U', row: next };
       }
       // The heap backend holds the object itself, changed in place above: only a new (or converted)
       // accumulator needs storing, which saves a map update per row.
       if (acc !== stored) this.state.update(acc);
     }
+    if (k === 0) return;
+    changes.length = k;
+    const timestamps = new Array<number>(k);
+    for (let i = 0; i < k; i++) timestamps[i] = NO_TIMESTAMP;
+    out.emitBatch({ values: changes, timestamps });
   }
 
   protected onTimer(_time: number, _key: Key, _ns: Namespace, _kind: 'event' | 'processing', _out: Output<ChangeRow>): void {}

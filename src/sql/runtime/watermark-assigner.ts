@@ -51,13 +51,18 @@ export function watermarkAssigner(
   const fused = (batch: Batch<Row>, out: Output<Row>, step: (row: Row) => Row | null): void => {
     const rows = batch.values;
     const n = rows.length;
-    let values: Row[] = [];
-    let timestamps: number[] = [];
-    const flush = (): void => {
-      if (values.length === 0) return;
+    // Output arrays of the input's size, cut to what was kept: no growing by push.
+    let values = new Array<Row>(n);
+    let timestamps = new Array<number>(n);
+    let k = 0;
+    const flush = (rest: number): void => {
+      if (k === 0) return;
+      values.length = k;
+      timestamps.length = k;
       out.emitBatch({ values, timestamps });
-      values = [];
-      timestamps = [];
+      values = new Array<Row>(rest);
+      timestamps = new Array<number>(rest);
+      k = 0;
     };
     for (let i = 0; i < n; i++) {
       const row = rows[i]!;
@@ -75,7 +80,7 @@ export function watermarkAssigner(
         }
       }
       if (late && (t as number) <= pending && pending > emitted) {
-        flush();
+        flush(n - i);
         emitted = pending;
         out.emitWatermark(pending);
       }
@@ -87,14 +92,14 @@ export function watermarkAssigner(
       } else if (shape === undefined) raise(row);
       const r = step(row);
       if (r === null) continue;
-      values.push(r);
-      timestamps.push(t as number);
+      values[k] = r;
+      timestamps[k++] = t as number;
     }
     if (maxRow !== null) {
       raise(maxRow);
       maxRow = null;
     }
-    flush();
+    flush(0);
     if (pending > emitted) {
       emitted = pending;
       out.emitWatermark(pending);
