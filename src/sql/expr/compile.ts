@@ -975,7 +975,8 @@ class Compiler {
    */
   callSrc(impl: ScalarImpl, args: readonly Node[], strict: boolean): string {
     this.captures.push(impl);
-    const fn = `$[${this.captures.length - 1}]`;
+    // `(0, $[k])(…)` calls it without a receiver, as the closure does (not with `$` as `this`).
+    const fn = `(0, $[${this.captures.length - 1}])`;
     if (!strict) return `(${fn}(${args.map((a) => this.srcOf(a)).join(', ')}) ?? null)`;
     const temps = args.map(() => this.temp());
     const checks = args.map((a, i) => `(${temps[i]!} = ${this.srcOf(a)}) === null ? null : `).join('');
