@@ -348,12 +348,14 @@ export class MlPredictOperator implements StreamOperator<Row, Row> {
     if (g.timedOut) {
       this.counters.timeouts++;
       modelMetrics.error(spec.model, g.version, g.variant, 'timeout');
+      // Without a limit of the operator's own, the model timed out by its own (a remote request's 'timeout').
+      const limit = spec.timeoutMs !== undefined ? `${spec.timeoutMs} ms` : "the model's own 'timeout'";
       if (!spec.fallback) {
-        throw new ExternalError(`model ${spec.model} did not score a batch of ${batchRows} rows within ${spec.timeoutMs} ms`, {
+        throw new ExternalError(`model ${spec.model} did not score a batch of ${batchRows} rows within ${limit}`, {
           origin: this.name, hint: "raise 'timeout', or add a 'fallback' expression to the model so slow batches are scored by it",
         });
       }
-      this.warn('timeout', `a batch of ${g.rows.length} rows took longer than ${spec.timeoutMs} ms; scored by the fallback`);
+      this.warn('timeout', `a batch of ${g.rows.length} rows took longer than ${limit}; scored by the fallback`);
       return;
     }
     this.counters.modelErrors++;

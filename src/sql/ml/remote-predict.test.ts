@@ -107,7 +107,17 @@ test('a failing server: rows of each failed request get the fallback rule and sc
 test('a request past the timeout is scored by the fallback', async () => {
   reset((n) => (n === 0 ? { delayMs: 2000 } : undefined));
   const { jobs } = planScript(`${TABLE}${remoteModel(", 'timeout' = '300ms', 'fallback' = '-1', 'max-concurrent-operations' = '1'")}SELECT id, score, scored_by FROM ML_PREDICT(TABLE t, MODEL m, ${DESC});`);
-  const out = await run(jobs[0]!);
+  const logged: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => { logged.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  let out: Row[];
+  try {
+    out = await run(jobs[0]!);
+  } finally {
+    process.stderr.write = write;
+  }
+  // The limit was the remote request's own: the warning names it, not an undefined operator limit.
+  assert.ok(logged.some((l) => l.includes("a batch of 20 rows took longer than the model's own 'timeout'; scored by the fallback")), logged.join(''));
   assert.deepEqual(out.slice(0, 20).map((r) => r.slice(1)), ROWS.slice(0, 20).map(() => [-1, 'fallback']));
   assert.ok(out.slice(20).every((r) => r[2] === 'kserve:m'));
   assert.equal(mlPredictCounters('m').fallback, 20);
