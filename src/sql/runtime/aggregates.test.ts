@@ -41,12 +41,16 @@ test('DISTINCT calls keep their own argument arrays while plain calls share a sc
   assert.deepEqual(run(calls, 2).results, [2, 12, 12]);
 });
 
-test('storeKeys false leaves the keys to the caller; resultRow lays out keys, extra columns, results', () => {
-  const set = new AggregateSet([call('COUNT', undefined)], [(r) => r[0]], false);
-  const acc = set.create();
-  set.add(acc, ['a', 1]);
-  assert.equal(acc.keys, null);
-  assert.deepEqual(set.resultRow(acc, ['a'], [10, 20]), ['a', 10, 20, 1]);
+test('storeKeys false leaves the keys to the caller; rowMaker lays out keys, extra columns, results in any order', () => {
+  for (const flat of [true, false]) {
+    const count = call('COUNT', undefined);
+    const set = new AggregateSet([flat ? count : { ...count, accumulator: { ...count.accumulator, flat: undefined } }], [(r) => r[0]], false);
+    const acc = set.create();
+    set.add(acc, ['a', 1]);
+    assert.equal(acc.keys, null);
+    assert.deepEqual(set.rowMaker([{ key: 0 }, { extra: 0 }, { extra: 1 }, { result: 0 }])(acc, ['a'], 10, 20), ['a', 10, 20, 1]);
+    assert.deepEqual(set.rowMaker([{ result: 0 }, { extra: 1 }, { key: 0 }], true)(acc, 'a', 10, 20), [1, 20, 'a']);
+  }
   assert.deepEqual(run([call('COUNT', undefined)], 0).keys, ['a']);
 });
 

@@ -332,9 +332,4 @@ export class AggregateSet {
     this.resultsMaker ??= this.rowMaker(this.calls.map((_c, i) => ({ result: i })));
     return this.resultsMaker(acc, null);
   }
-
-  /** `[...keys, ...extra, ...results]`; hot paths build a {@link rowMaker} for their layout instead. */
-  resultRow(acc: GroupAcc, keys: readonly unknown[], extra: readonly unknown[] = []): Row {
-    return [...keys, ...extra, ...this.results(acc)];
-  }
 }
