@@ -45,8 +45,55 @@ export function watermarkAssigner(
     const wm = watermark(row);
     if (typeof wm === 'number' && wm > pending) pending = wm;
   };
-  const emitRun = (out: Output<Row>, rows: Row[], timestamps: number[], from: number, to: number): void => {
-    if (to > from) out.emitBatch(from === 0 && to === rows.length ? { values: rows, timestamps } : { values: rows.slice(from, to), timestamps: timestamps.slice(from, to) });
+  const rowtime = (row: Row): number => {
+    const t = row[rowtimeIndex];
+    if (t === null || t === undefined) nullRowtime();
+    return t as number;
+  };
+  /**
+   * Takes one row's rowtime `t` into the watermark. When the pending watermark must go out before the
+   * row (the row is at or below it), `before` first hands on the rows that came before it.
+   */
+  const admit = (row: Row, t: number, out: Output<Row>, before: () => void): void => {
+    if (shape === 'lagging') {
+      // A new highest rowtime is above every watermark so far: not late. Its own watermark can wait
+      // until a row that might be late comes, or the batch ends.
+      if (t > maxTime) {
+        maxTime = t;
+        maxRow = row;
+        return;
+      }
+      if (maxRow !== null) {
+        raise(maxRow);
+        maxRow = null;
+      }
+    }
+    // A watermark only changes the outcome for a later row at or below it (a late row), so it is held
+    // back until such a row comes or the batch ends: same result, far fewer tiny batches.
+    if (t <= pending && pending > emitted) {
+      before();
+      emitted = pending;
+      out.emitWatermark(pending);
+    }
+    if (shape === 'lagging') return;
+    if (shape === 'monotone') {
+      // Only a new highest rowtime can raise the watermark: skipping the others saves evaluating the
+      // expression (and boxing its result) for most rows.
+      if (t <= maxTime) return;
+      maxTime = t;
+    }
+    raise(row);
+  };
+  /** After a batch's rows are handed on: its watermark goes out. */
+  const endBatch = (out: Output<Row>): void => {
+    if (maxRow !== null) {
+      raise(maxRow);
+      maxRow = null;
+    }
+    if (pending > emitted) {
+      emitted = pending;
+      out.emitWatermark(pending);
+    }
   };
   const fused = (batch: Batch<Row>, out: Output<Row>, step: (row: Row) => Row | null): void => {
     const rows = batch.values;
@@ -55,6 +102,7 @@ export function watermarkAssigner(
     let values = new Array<Row>(n);
     let timestamps = new Array<number>(n);
     let k = 0;
+    let i = 0;
     const flush = (rest: number): void => {
       if (k === 0) return;
       values.length = k;
@@ -64,46 +112,18 @@ export function watermarkAssigner(
       timestamps = new Array<number>(rest);
       k = 0;
     };
-    for (let i = 0; i < n; i++) {
+    const before = (): void => flush(n - i);
+    for (; i < n; i++) {
       const row = rows[i]!;
-      const t = row[rowtimeIndex];
-      if (t === null || t === undefined) nullRowtime();
-      let late = true;
-      if (shape === 'lagging') {
-        if ((t as number) > maxTime) {
-          maxTime = t as number;
-          maxRow = row;
-          late = false;
-        } else if (maxRow !== null) {
-          raise(maxRow);
-          maxRow = null;
-        }
-      }
-      if (late && (t as number) <= pending && pending > emitted) {
-        flush(n - i);
-        emitted = pending;
-        out.emitWatermark(pending);
-      }
-      if (shape === 'monotone') {
-        if ((t as number) > maxTime) {
-          maxTime = t as number;
-          raise(row);
-        }
-      } else if (shape === undefined) raise(row);
+      const t = rowtime(row);
+      admit(row, t, out, before);
       const r = step(row);
       if (r === null) continue;
       values[k] = r;
-      timestamps[k++] = t as number;
-    }
-    if (maxRow !== null) {
-      raise(maxRow);
-      maxRow = null;
+      timestamps[k++] = t;
     }
     flush(0);
-    if (pending > emitted) {
-      emitted = pending;
-      out.emitWatermark(pending);
-    }
+    endBatch(out);
   };
   return {
     name: `watermark(${table})${step ? '+calc' : ''}`,
@@ -118,62 +138,20 @@ export function watermarkAssigner(
       const timestamps = ownsTimestamps && batch.timestamps.length === n ? batch.timestamps : new Array<number>(n);
       // Rows go on in runs between watermarks: usually the whole batch as one, without copying it.
       let from = 0;
-      if (shape === 'lagging') {
-        for (let i = 0; i < n; i++) {
-          const row = rows[i]!;
-          const t = row[rowtimeIndex];
-          if (t === null || t === undefined) nullRowtime();
-          timestamps[i] = t as number;
-          // A new highest rowtime is above every watermark so far: not late. Its own watermark can
-          // wait until a row that might be late comes, or the batch ends.
-          if ((t as number) > maxTime) {
-            maxTime = t as number;
-            maxRow = row;
-            continue;
-          }
-          if (maxRow !== null) {
-            raise(maxRow);
-            maxRow = null;
-          }
-          if ((t as number) <= pending && pending > emitted) {
-            emitRun(out, rows, timestamps, from, i);
-            from = i;
-            emitted = pending;
-            out.emitWatermark(pending);
-          }
-        }
-        if (maxRow !== null) {
-          raise(maxRow);
-          maxRow = null;
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const row = rows[i]!;
-          const t = row[rowtimeIndex];
-          if (t === null || t === undefined) nullRowtime();
-          // A watermark only changes the outcome for a later row at or below it (a late row), so it is
-          // held back until such a row comes or the batch ends: same result, far fewer tiny batches.
-          if ((t as number) <= pending && pending > emitted) {
-            emitRun(out, rows, timestamps, from, i);
-            from = i;
-            emitted = pending;
-            out.emitWatermark(pending);
-          }
-          timestamps[i] = t as number;
-          if (shape === 'monotone') {
-            // Only a new highest rowtime can raise the watermark: skipping the others saves evaluating
-            // the expression (and boxing its result) for most rows.
-            if ((t as number) <= maxTime) continue;
-            maxTime = t as number;
-          }
-          raise(row);
-        }
+      let i = 0;
+      const emitRun = (to: number): void => {
+        if (to > from) out.emitBatch(from === 0 && to === n ? { values: rows, timestamps } : { values: rows.slice(from, to), timestamps: timestamps.slice(from, to) });
+        from = to;
+      };
+      const before = (): void => emitRun(i);
+      for (; i < n; i++) {
+        const row = rows[i]!;
+        const t = rowtime(row);
+        timestamps[i] = t;
+        admit(row, t, out, before);
       }
-      emitRun(out, rows, timestamps, from, n);
-      if (pending > emitted) {
-        emitted = pending;
-        out.emitWatermark(pending);
-      }
+      emitRun(n);
+      endBatch(out);
     },
   };
 }
