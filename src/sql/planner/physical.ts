@@ -47,6 +47,14 @@ function keyValue(v: unknown): Key {
 }
 
 /**
+ * One grouping key of a primitive type: its value is its own key, so an aggregate can take it from the
+ * operator instead of keeping a copy per group.
+ */
+function isSinglePlainKey(keys: readonly PlannedExpr[]): boolean {
+  return keys.length === 1 && PLAIN_KEY_KINDS.has(keys[0]!.compiled.type.kind);
+}
+
+/**
  * The key of one plain column (a primitive type, see `PLAIN_KEY_KINDS`) read in place: the keyed
  * exchange calls it once per row, and `keyValue` of the column's closure gives the same value.
  */
@@ -151,7 +159,7 @@ function translateScan(env: StreamExecutionEnvironment, rel: ScanRel, step?: (ro
 function translateWindowAggregate(env: StreamExecutionEnvironment, rel: WindowAggRel, columns?: number[]): SqlStream {
   const input = translate(env, rel.input) as DataStream<Row>;
   const keyFns = fns(rel.keys);
-  const keyIsValue = rel.keys.length === 1 && PLAIN_KEY_KINDS.has(rel.keys[0]!.compiled.type.kind);
+  const keyIsValue = isSinglePlainKey(rel.keys);
   const aggs = new AggregateSet(rel.calls, keyFns, !keyIsValue);
   const selector = plainKeySelector(rel.keys) ?? keySelector(keyFns);
   const assigner = assignerFor(rel.window);
@@ -159,7 +167,7 @@ function translateWindowAggregate(env: StreamExecutionEnvironment, rel: WindowAg
   return input.keyBy(selector).keyedTransform(name, () => new WindowOperator<Row, Row, any, TimeWindow>({
     assigner, name, keySelector: selector,
     aggregate: windowAggregateFunction(aggs),
-    process: windowResultFunction(aggs, rel.keys.length, keyIsValue, columns),
+    process: windowResultFunction(aggs, keyIsValue, columns),
   })) as SqlStream;
 }
 
@@ -304,7 +312,7 @@ export function translate(env: StreamExecutionEnvironment, rel: Rel): SqlStream 
     case 'GroupAggregate': {
       const input = translate(env, rel.input);
       const keyFns = fns(rel.keys);
-      const keyIsValue = rel.keys.length === 1 && PLAIN_KEY_KINDS.has(rel.keys[0]!.compiled.type.kind);
+      const keyIsValue = isSinglePlainKey(rel.keys);
       const aggs = new AggregateSet(rel.calls, keyFns, !keyIsValue);
       const sel = plainKeySelector(rel.keys) ?? keySelector(keyFns);
       const changelog = rel.input.updating;

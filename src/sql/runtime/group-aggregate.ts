@@ -64,8 +64,8 @@ export class GroupAggregateOperator extends KeyedOperatorBase<Row | ChangeRow, C
   processBatch(batch: Batch<Row | ChangeRow>, out: Output<ChangeRow>): void {
     const values = batch.values;
     const aggs = this.aggs;
-    // At most two changes per row, gathered into arrays of that size and cut to length: the output
-    // buffer's arrays grow by push, which cost more than the aggregation itself.
+    // At most two changes per row, gathered into arrays of that size and handed on as one batch per
+    // call, cut to length, rather than record by record through the output buffer.
     const changes = new Array<ChangeRow>(2 * values.length);
     let k = 0;
     for (let i = 0; i < values.length; i++) {

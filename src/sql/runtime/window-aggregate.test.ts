@@ -31,7 +31,7 @@ function harness(keyIsValue: boolean, columns?: number[]): { h: OperatorHarness<
   const aggs = new AggregateSet(calls(), [(r) => r[0]], !keyIsValue);
   const op = new WindowOperator<Row, Row, any, TimeWindow>({
     assigner: tumblingEventTimeWindows(10), name: 'w', keySelector: (r: Row) => r[0] as string,
-    aggregate: windowAggregateFunction(aggs), process: windowResultFunction(aggs, 1, keyIsValue, columns),
+    aggregate: windowAggregateFunction(aggs), process: windowResultFunction(aggs, keyIsValue, columns),
   });
   return { h: new OperatorHarness<Row, Row>(op, { keySelector: (r) => r[0] as string }), op, aggs };
 }

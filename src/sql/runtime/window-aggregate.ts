@@ -30,10 +30,10 @@ export function windowAggregateFunction(aggs: AggregateSet): AggregateFunction<R
  * (the accumulators do not keep it).
  */
 export function windowResultFunction(
-  aggs: AggregateSet, keyCount: number, keyIsValue = false, columns?: readonly number[],
+  aggs: AggregateSet, keyIsValue = false, columns?: readonly number[],
 ): ProcessWindowFunction<GroupAcc, Row, any, TimeWindow> {
   const all: GroupColumn[] = [
-    ...Array.from({ length: keyCount }, (_x, key) => ({ key })),
+    ...Array.from({ length: aggs.keyCount }, (_x, key) => ({ key })),
     { extra: 0 }, { extra: 1 }, { extra: 2 },
     ...aggs.calls.map((_c, result) => ({ result })),
   ];
